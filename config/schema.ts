@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * The configuration of `returns`: defaults here, overridden by a JSON file (--config or
+ * RETURNS_CONFIG), then by RETURNS_* environment variables, then by command-line flags.
+ * Secrets are never part of it: they come from the environment only.
+ */
+export const configSchema = z
+  .object({
+    /** Where checkpoints live: file://PATH or s3://BUCKET/PREFIX. */
+    store: z.string().min(1).default('file://./data'),
+    /** Where order lines come from; when unset, Kaggle if credentials exist, else synthetic data. */
+    source: z.string().min(1).optional(),
+    workers: z.number().int().min(1).max(64).default(1),
+    /** Extra attempts for a failing task, with exponential backoff from retryDelaySeconds. */
+    retries: z.number().int().min(0).max(10).default(2),
+    retryDelaySeconds: z.number().min(0).max(3600).default(2),
+    lock: z
+      .object({
+        leaseSeconds: z.number().positive().default(60),
+        heartbeatSeconds: z.number().positive().default(15),
+        pollSeconds: z.number().positive().default(1),
+      })
+      .strict()
+      .default({ leaseSeconds: 60, heartbeatSeconds: 15, pollSeconds: 1 }),
+    log: z
+      .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    s3: z
+      .object({
+        /** Overrides RETURNS_S3_ENDPOINT / AWS_ENDPOINT_URL. Credentials only ever come from the environment. */
+        endpoint: z.string().url().optional(),
+        region: z.string().optional(),
+        forcePathStyle: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
+    validation: z
+      .object({
+        /** ValidateOrders fails when more than this share of rows is quarantined. */
+        maxQuarantineShare: z.number().min(0).max(1).default(0.05),
+      })
+      .strict()
+      .default({ maxQuarantineShare: 0.05 }),
+  })
+  .strict();
+
+export type ReturnsConfig = z.infer<typeof configSchema>;
+export type ReturnsConfigInput = z.input<typeof configSchema>;
+
+export const defaultConfig: ReturnsConfig = configSchema.parse({});

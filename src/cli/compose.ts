@@ -1,0 +1,126 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { ReturnsConfig } from '../../config/schema.js';
+import { pipelineTasks } from '../../tasks/index.js';
+import type { PipelineResources } from '../../tasks/resources.js';
+import { createWinstonLogger } from '../adapters/logging/winston-logger.js';
+import { openStore } from '../adapters/storage/open-store.js';
+import { parseS3Settings, s3SettingsFromEnv, type S3Settings } from '../adapters/storage/s3-settings.js';
+import { parseParams } from '../orchestrator/parameter.js';
+import { Scheduler } from '../orchestrator/scheduler.js';
+import type { AnyTask, TaskClass } from '../orchestrator/task.js';
+import type { Logger } from '../ports/logger.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { CliIo } from './io.js';
+import { UsageError } from './usage-error.js';
+
+/** Environment variables whose values must never reach a log line. */
+export const SECRET_ENV_VARS = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'KAGGLE_KEY', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_PASSWORD', 'RETURNS_API_TOKEN'];
+
+export function secretValues(env: NodeJS.ProcessEnv): string[] {
+  return SECRET_ENV_VARS.map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export function createLogger(io: CliIo, config: ReturnsConfig): Logger {
+  return createWinstonLogger({ json: !io.stderr.isTTY, level: config.log.level, stream: io.stderr, redact: secretValues(io.env) });
+}
+
+/** S3 settings: the environment first, then the config file's non-secret overrides. */
+export function s3Settings(io: CliIo, config: ReturnsConfig): S3Settings {
+  const fromEnv = s3SettingsFromEnv(io.env);
+  return parseS3Settings({
+    ...fromEnv,
+    ...(config.s3.endpoint ? { endpoint: config.s3.endpoint } : {}),
+    ...(config.s3.region ? { region: config.s3.region } : {}),
+    ...(config.s3.forcePathStyle !== undefined ? { forcePathStyle: config.s3.forcePathStyle } : {}),
+  });
+}
+
+export function openConfiguredStore(io: CliIo, config: ReturnsConfig): ObjectStore {
+  try {
+    return openStore(config.store, { s3: s3Settings(io, config), cwd: io.cwd });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+export function findTaskClass(name: string): TaskClass {
+  const cls = pipelineTasks.find((t) => t.family === name || t.family.toLowerCase() === name.toLowerCase());
+  if (!cls) throw new UsageError(`unknown task '${name}' (tasks: ${pipelineTasks.map((t) => t.family).join(', ')})`);
+  return cls;
+}
+
+export interface TaskArgs {
+  readonly date?: string;
+  readonly source?: string;
+  readonly param?: readonly string[];
+}
+
+/** Builds a task from CLI arguments; every mistake is a UsageError naming the bad value. */
+export function buildTask(cls: TaskClass, args: TaskArgs, today: string): AnyTask {
+  const raw: Record<string, string> = {};
+  for (const kv of args.param ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param ${JSON.stringify(kv)}: expected NAME=VALUE`);
+    raw[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if ('date' in cls.params) raw.date = args.date ?? raw.date ?? today;
+  else if (args.date !== undefined) throw new UsageError(`${cls.family} takes no --date`);
+  if (args.source !== undefined) {
+    if (!('source' in cls.params)) throw new UsageError(`${cls.family} takes no --source`);
+    raw.source = args.source;
+  }
+  try {
+    return new cls(parseParams(cls.family, cls.params, raw) as never);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export interface Runtime {
+  readonly config: ReturnsConfig;
+  readonly store: ObjectStore;
+  readonly logger: Logger;
+  readonly runId: string;
+  readonly resources: PipelineResources;
+  scheduler(options: { workers: number; force?: readonly string[]; lockWait?: boolean }): Scheduler<PipelineResources>;
+}
+
+/** The composition root: the only place adapters are built from configuration. */
+export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: string): Runtime {
+  const store = openConfiguredStore(io, config);
+  const runId = newRunId(io.clock.now());
+  const logger = createLogger(io, config).child({ run_id: runId });
+  const resources: PipelineResources = {
+    config,
+    s3: s3Settings(io, config),
+    env: io.env,
+    home: io.home,
+    interactive: Boolean(io.stderr.isTTY),
+  };
+  return {
+    config,
+    store,
+    logger,
+    runId,
+    resources,
+    scheduler: (o) =>
+      new Scheduler<PipelineResources>(
+        { store, logger, clock: io.clock, resources, runId, owner: { runId, host: hostname(), pid: process.pid } },
+        {
+          workers: o.workers,
+          retries: config.retries,
+          retryDelayMs: config.retryDelaySeconds * 1000,
+          lock: { leaseMs: config.lock.leaseSeconds * 1000, heartbeatMs: config.lock.heartbeatSeconds * 1000, pollMs: config.lock.pollSeconds * 1000 },
+          codeVersion,
+          ...(o.force ? { force: o.force } : {}),
+          ...(o.lockWait !== undefined ? { lockWait: o.lockWait } : {}),
+          ...(io.signal ? { signal: io.signal } : {}),
+        },
+      ),
+  };
+}

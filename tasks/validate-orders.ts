@@ -1,0 +1,25 @@
+import type { TaskContext } from '../src/orchestrator/task.js';
+import { IngestOrders } from './ingest-orders.js';
+import { pipelineParams, type PipelineParams } from './params.js';
+import { PipelineTask, type PipelineResources } from './resources.js';
+
+/** Demonstration body: records what it read. The real stage replaces it. */
+export class ValidateOrders extends PipelineTask<PipelineParams> {
+  static override readonly family = 'ValidateOrders';
+  static override readonly params = pipelineParams;
+  static override readonly description = 'validate (demonstration)';
+
+  override requires() {
+    return { upstream: new IngestOrders({ date: this.p.date, source: this.p.source }) };
+  }
+
+  override output() {
+    return { result: this.file('validate.json') };
+  }
+
+  async run(ctx: TaskContext<PipelineResources>): Promise<void> {
+    const upstream = this.inputOf(ctx, this.requires().upstream);
+    const inputs = Object.values(upstream).map((t) => t.key);
+    await this.outputsIn(ctx).result.writeJson({ task: this.id, inputs });
+  }
+}

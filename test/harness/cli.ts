@@ -1,0 +1,22 @@
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/program.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { FakeClock } from './fake-clock.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output (not a TTY, so logs are JSON lines). */
+export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: Clock }): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await runCli({ argv: args, env: opts.env ?? {}, cwd: opts.cwd, home: opts.cwd, stdout, stderr, clock: opts.clock ?? new FakeClock() });
+  return { code, stdout: out, stderr: err };
+}
