@@ -6,9 +6,9 @@ STAMP_NODE := node_modules/.install-stamp
 STAMP_VENV := $(VENV)/.install-stamp
 DATE ?= $(shell date -u +%F)
 
-.PHONY: install build run test test-unit test-all lint typecheck bench clean venv up down logs
+.PHONY: install build run test test-unit test-all lint typecheck bench clean venv spark-jars up down logs
 
-install: $(STAMP_NODE) $(STAMP_VENV)
+install: $(STAMP_NODE) $(STAMP_VENV) spark-jars
 
 $(STAMP_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -18,6 +18,28 @@ venv: $(STAMP_VENV)
 $(STAMP_VENV): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Spark reads s3a:// through hadoop-aws, whose version must equal the Hadoop client jars inside the
+# pyspark wheel (pyspark 4.3.0 ships hadoop-client-api-3.5.0.jar), plus the AWS SDK v2 bundle and the
+# analytics-accelerator jar that hadoop-aws 3.5.0 declares (versions from its parent POM, hadoop-project
+# 3.5.0). Maven fetches them from its default repository into a git-ignored folder; the Spark engine
+# passes them with --jars.
+SPARK_JARS_DIR := .cache/spark-jars
+HADOOP_AWS_VERSION := 3.5.0
+AWS_SDK_V2_VERSION := 2.35.4
+S3_ANALYTICS_ACCELERATOR_VERSION := 1.3.1
+MVN_COPY := mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy -DoutputDirectory=$(SPARK_JARS_DIR)
+STAMP_SPARK_JARS := $(SPARK_JARS_DIR)/.install-stamp-$(HADOOP_AWS_VERSION)-$(AWS_SDK_V2_VERSION)-$(S3_ANALYTICS_ACCELERATOR_VERSION)
+spark-jars: $(STAMP_SPARK_JARS)
+# Order-only on the venv: reinstalling Python packages does not mean fetching the 600 MB bundle again.
+$(STAMP_SPARK_JARS): | $(STAMP_VENV)
+	@ls $(VENV)/lib/python3*/site-packages/pyspark/jars/hadoop-client-api-$(HADOOP_AWS_VERSION).jar >/dev/null 2>&1 || \
+	  { echo "pyspark in $(VENV) does not bundle Hadoop $(HADOOP_AWS_VERSION); set HADOOP_AWS_VERSION (and the SDK versions) to match" >&2; exit 1; }
+	rm -rf $(SPARK_JARS_DIR) && mkdir -p $(SPARK_JARS_DIR)
+	$(MVN_COPY) -Dartifact=org.apache.hadoop:hadoop-aws:$(HADOOP_AWS_VERSION)
+	$(MVN_COPY) -Dartifact=software.amazon.awssdk:bundle:$(AWS_SDK_V2_VERSION)
+	$(MVN_COPY) -Dartifact=software.amazon.s3.analyticsaccelerator:analyticsaccelerator-s3:$(S3_ANALYTICS_ACCELERATOR_VERSION)
 	touch $@
 
 build: $(STAMP_NODE)
@@ -38,7 +60,7 @@ test-unit: $(STAMP_NODE)
 	npm test --silent
 
 # Every tier: static checks, unit, embedded, integration (real S3 server, Spark, MLflow), e2e.
-test: install build typecheck lint
+test: install spark-jars build typecheck lint
 	npm run --silent test:all
 
 bench: build $(STAMP_VENV)

@@ -1,5 +1,6 @@
 // Tests are TypeScript ESM; swc strips types (tsc does the type checking separately).
-// Under ESM the `jest` global is absent: timeouts are set per tier here, not with jest.setTimeout.
+// Under ESM the `jest` global is absent; testTimeout is a global option (not per project), so it
+// is set once here, large enough for the integration tier's services.
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
 };
@@ -11,10 +12,11 @@ const common = {
 };
 /** @type {import('jest').Config} */
 export default {
+  testTimeout: 180_000,
   projects: [
-    { ...common, displayName: 'unit', testTimeout: 10_000, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'embedded', testTimeout: 60_000, testMatch: ['<rootDir>/test/embedded/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testTimeout: 180_000, testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testTimeout: 180_000, testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'embedded', testMatch: ['<rootDir>/test/embedded/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

@@ -1,20 +1,25 @@
 import type { ReturnsConfig } from '../config/schema.js';
-import type { S3Settings } from '../src/adapters/storage/s3-settings.js';
 import type { ParamSchema } from '../src/orchestrator/parameter.js';
 import { Task } from '../src/orchestrator/task.js';
+import type { DatasetSource } from '../src/ports/dataset-source.js';
+import type { Logger } from '../src/ports/logger.js';
+import type { ByteProgress } from '../src/ports/progress.js';
+import type { SqlEngine } from '../src/ports/sql-engine.js';
 
 /**
- * What the composition root (the CLI) hands every pipeline task: configuration and the
- * environment-derived settings adapters need. Tasks build nothing from process.env themselves.
+ * What the composition root (the CLI) hands every pipeline task: configuration and factories
+ * for the adapters. Tasks never build an adapter or read the environment themselves.
  */
 export interface PipelineResources {
   readonly config: ReturnsConfig;
-  readonly s3: S3Settings;
-  /** The environment, for adapters that take credentials from it (never logged or stored). */
-  readonly env: NodeJS.ProcessEnv;
-  readonly home: string;
-  /** Whether progress bars may be drawn. */
-  readonly interactive: boolean;
+  /** The source a URI names; an empty URI means the configured default (flag > env > config > Kaggle/synthetic). */
+  openSource(uri: string, logger: Logger): DatasetSource;
+  /** A progress bar on a terminal, periodic log lines elsewhere. */
+  byteProgress(label: string, logger: Logger): ByteProgress;
+  /** A fresh SQL engine for one task; the caller closes it. */
+  createEngine(logger: Logger): Promise<SqlEngine>;
+  /** A private scratch folder for one task run, removed by the caller with the returned function. */
+  scratchDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }>;
 }
 
 /** Base class of the pipeline's tasks: a Task whose resources are the pipeline's. */

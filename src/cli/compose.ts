@@ -1,9 +1,15 @@
-import { hostname } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ReturnsConfig } from '../../config/schema.js';
 import { pipelineTasks } from '../../tasks/index.js';
 import type { PipelineResources } from '../../tasks/resources.js';
+import { DuckDbEngine } from '../adapters/engine/duckdb-engine.js';
 import { createWinstonLogger } from '../adapters/logging/winston-logger.js';
+import { createByteProgress } from '../adapters/progress/byte-progress.js';
+import { openDatasetSource } from '../adapters/source/open-source.js';
+import { resolveSourceUri } from '../adapters/source/resolve-source-uri.js';
 import { openStore } from '../adapters/storage/open-store.js';
 import { parseS3Settings, s3SettingsFromEnv, type S3Settings } from '../adapters/storage/s3-settings.js';
 import { parseParams } from '../orchestrator/parameter.js';
@@ -95,12 +101,22 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
   const store = openConfiguredStore(io, config);
   const runId = newRunId(io.clock.now());
   const logger = createLogger(io, config).child({ run_id: runId });
+  const s3 = s3Settings(io, config);
   const resources: PipelineResources = {
     config,
-    s3: s3Settings(io, config),
-    env: io.env,
-    home: io.home,
-    interactive: Boolean(io.stderr.isTTY),
+    openSource: (uri, log) =>
+      openDatasetSource(resolveSourceUri({ flag: uri, env: io.env, configValue: config.source, home: io.home }), {
+        env: io.env,
+        home: io.home,
+        logger: log,
+        s3Settings: s3,
+      }),
+    byteProgress: (label, log) => createByteProgress({ output: io.stderr, logger: log, label }),
+    createEngine: async () => new DuckDbEngine({ threads: 1 }),
+    scratchDir: async (prefix) => {
+      const dir = await mkdtemp(path.join(tmpdir(), `returns-${prefix}-`));
+      return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
+    },
   };
   return {
     config,

@@ -17,7 +17,7 @@ import { Scheduler } from '../../src/orchestrator/scheduler.js';
 import { Task, type TaskContext } from '../../src/orchestrator/task.js';
 
 const [storeUri, workDir, scenario] = process.argv.slice(2) as [string, string, string];
-const record = (id: string): void => appendFileSync(path.join(workDir, 'runs.log'), `${id} ${process.pid}\n`);
+const record = (id: string): void => appendFileSync(path.join(workDir, 'runs.log'), `${id}\t${process.pid}\n`);
 
 const slowParams = { name: param.string(), chunks: param.int({ default: 40 }) };
 class SlowWrite extends Task<typeof slowParams> {
@@ -41,12 +41,14 @@ class SlowWrite extends Task<typeof slowParams> {
   }
 }
 
-const stepParams = { name: param.string(), after: param.string({ default: '' }) };
+/** The DAG: final <- b, c <- a. */
+const STEP_DEPS: Record<string, string[]> = { final: ['b', 'c'], b: ['a'], c: ['a'], a: [] };
+const stepParams = { name: param.string() };
 class Step extends Task<typeof stepParams> {
   static override readonly family = 'Step';
   static override readonly params = stepParams;
   override requires() {
-    return this.p.after ? this.p.after.split('+').map((n) => new Step({ name: n })) : [];
+    return (STEP_DEPS[this.p.name] ?? []).map((n) => new Step({ name: n }));
   }
   override output() {
     return this.file('step.txt');
@@ -68,7 +70,7 @@ const scheduler = new Scheduler(
 const roots =
   scenario === 'crash'
     ? [new SlowWrite({ name: 'x' })]
-    : [new Step({ name: 'final', after: 'b+c' }), new Step({ name: 'b', after: 'a' }), new Step({ name: 'c', after: 'a' }), new Step({ name: 'a' })];
+    : [new Step({ name: 'final' })];
 const summary = await scheduler.run(roots);
 await store.close();
 process.stdout.write(`${JSON.stringify({ status: summary.status, ran: summary.ran, complete: summary.complete })}\n`);

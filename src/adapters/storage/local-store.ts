@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSafeKey } from '../../domain/store-key.js';
+import { assertSafeKey, UnsafeKeyError } from '../../domain/store-key.js';
 import { ObjectNotFoundError, type ObjectBody, type ObjectInfo, type ObjectStore } from '../../ports/object-store.js';
 
 /** Staging folder under the root; never listed, so a half-written file is never a target. */
@@ -30,7 +30,9 @@ export class LocalObjectStore implements ObjectStore {
 
   /** The local path of a key, for engines that read files directly. */
   pathOf(key: string): string {
-    return path.join(this.root, ...assertSafeKey(key).split('/'));
+    const segments = assertSafeKey(key).split('/');
+    if (segments[0] === STAGING) throw new UnsafeKeyError(key, `${STAGING}/ is reserved for half-written files`);
+    return path.join(this.root, ...segments);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -56,7 +58,9 @@ export class LocalObjectStore implements ObjectStore {
     const file = this.pathOf(key);
     try {
       const handle = await fs.open(file, 'r');
-      return createReadStream('', { fd: handle.fd, autoClose: true });
+      // Hand the FileHandle itself to the stream: it then owns closing it (a bare fd would be closed
+      // a second time when the handle is garbage-collected).
+      return createReadStream('', { fd: handle, autoClose: true });
     } catch (err) {
       if (isNotFound(err)) throw new ObjectNotFoundError(this.uriOf(key));
       throw err;
@@ -94,6 +98,7 @@ export class LocalObjectStore implements ObjectStore {
     // Walk only the deepest folder the prefix names, then filter by the rest of the prefix.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
+    if (dirKey === STAGING || dirKey.startsWith(`${STAGING}/`)) return [];
     const start = dirKey ? this.pathOf(dirKey) : this.root;
     const out: ObjectInfo[] = [];
     await this.walk(start, dirKey, prefix, out);
