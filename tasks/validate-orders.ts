@@ -1,25 +1,81 @@
+import { createWriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { validateOrders } from '../src/application/validate-orders.js';
+import { DataQualityError } from '../src/domain/orders/data-quality-error.js';
+import { OrderFileError } from '../src/domain/orders/file-errors.js';
+import { formatQualitySummary, serializeQualityReport, type QualityReport } from '../src/domain/orders/quality-report.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
-import { IngestOrders } from './ingest-orders.js';
+import { IngestOrders, type IngestedDataset } from './ingest-orders.js';
+import { localCopyOf, permanent, storeFile, withScratch } from './local-files.js';
 import { pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
-/** Demonstration body: records what it read. The real stage replaces it. */
+/**
+ * Parses and checks every raw row: accepted rows become typed Parquet, the others go to the
+ * quarantine file with their line number and every reason, and a quality report counts both.
+ * Too large a quarantined share fails the task (nothing downstream runs on bad data).
+ */
 export class ValidateOrders extends PipelineTask<PipelineParams> {
   static override readonly family = 'ValidateOrders';
   static override readonly params = pipelineParams;
-  static override readonly description = 'validate (demonstration)';
+  static override readonly version = '2';
+  static override readonly description = 'parse and check every row: typed Parquet, quarantine with reasons, quality report';
 
   override requires() {
-    return { upstream: new IngestOrders({ date: this.p.date, source: this.p.source }) };
+    return { ingest: new IngestOrders({ date: this.p.date, source: this.p.source }) };
   }
 
   override output() {
-    return { result: this.file('validate.json') };
+    return {
+      orders: this.file('orders.parquet'),
+      quarantine: this.file('quarantine.csv'),
+      report: this.file('quality.json'),
+      summary: this.file('quality.txt'),
+    };
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
-    const upstream = this.inputOf(ctx, this.requires().upstream);
-    const inputs = Object.values(upstream).map((t) => t.key);
-    await this.outputsIn(ctx).result.writeJson({ task: this.id, inputs });
+    const out = this.outputsIn(ctx);
+    const ingested = await this.inputOf(ctx, this.requires().ingest).manifest.readJson<IngestedDataset>();
+    const engine = await ctx.resources.createEngine(ctx.logger);
+    try {
+      await withScratch(ctx, 'validate', async (dir) => {
+        const files = { parquet: path.join(dir, 'orders.parquet'), quarantine: path.join(dir, 'quarantine.csv'), staging: path.join(dir, 'staging.csv') };
+        let report: QualityReport;
+        try {
+          report = await validateOrders({
+            input: await ctx.store.getStream(ingested.raw_key),
+            source: ingested.source_uri,
+            asOf: this.p.date,
+            maxQuarantineShare: ctx.resources.config.validation.maxQuarantineShare,
+            quarantine: createWriteStream(files.quarantine),
+            staging: { stream: createWriteStream(files.staging), location: files.staging },
+            acceptedLocation: files.parquet,
+            engine,
+            logger: ctx.logger,
+          });
+        } catch (err) {
+          if (err instanceof DataQualityError) {
+            // The report and the quarantine are kept for people to read; without a completion
+            // marker they are not taken for a finished task.
+            await out.report.write(serializeQualityReport(err.report));
+            await out.summary.write(formatQualitySummary(err.report));
+            await storeFile(out.quarantine, files.quarantine).catch(() => undefined);
+            throw permanent(err.withReportPath(out.report.uri));
+          }
+          if (err instanceof OrderFileError) throw permanent(err);
+          throw err;
+        }
+        await storeFile(out.orders, files.parquet);
+        await storeFile(out.quarantine, files.quarantine);
+        await out.report.write(serializeQualityReport(report));
+        await out.summary.write(formatQualitySummary(report));
+        ctx.logger.info(`validated ${report.rows_in} rows: ${report.rows_accepted} accepted, ${report.rows_quarantined} quarantined`, {
+          quarantined_share: report.quarantined_share,
+        });
+      });
+    } finally {
+      await engine.close();
+    }
   }
 }

@@ -34,6 +34,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Deletes every object under the prefix. */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * The local file behind a key, when the store is a local folder; engines then read it in
+   * place instead of copying it. Undefined for remote stores.
+   */
+  localPathOf?(key: string): string | undefined;
   /** Releases connections. */
   close(): Promise<void>;
 }

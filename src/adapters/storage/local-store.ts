@@ -35,6 +35,10 @@ export class LocalObjectStore implements ObjectStore {
     return path.join(this.root, ...segments);
   }
 
+  localPathOf(key: string): string {
+    return this.pathOf(key);
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       const st = await fs.stat(this.pathOf(key));
