@@ -18,6 +18,7 @@ import { param } from '../src/orchestrator/parameter.js';
 import { Scheduler } from '../src/orchestrator/scheduler.js';
 import { Task, type AnyTask } from '../src/orchestrator/task.js';
 import { markerKey } from '../src/orchestrator/marker.js';
+import { flattenOutputs } from '../src/orchestrator/target.js';
 import type { ObjectStore } from '../src/ports/object-store.js';
 import { startS3Server } from '../test/harness/s3-server.js';
 import { writeBenchResult } from './results.js';
@@ -53,7 +54,7 @@ class Daily extends Task<typeof dayParams> {
 }
 
 async function populate(store: ObjectStore, tasks: AnyTask[]): Promise<void> {
-  const keys = tasks.flatMap((t) => [...(t.output() ? Object.values(t.output() as object).map((r) => (r as { key: string }).key) : []), markerKey(t)]);
+  const keys = tasks.flatMap((t) => [...flattenOutputs(t.output()).map((r) => r.key), markerKey(t)]);
   let next = 0;
   await Promise.all(
     Array.from({ length: 32 }, async () => {
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   try {
     results.push({ ...(await measure('local', new LocalObjectStore(dir), n)), target_seconds: 5 });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => console.error(`could not remove ${dir}: ${e.message}`));
   }
 
   if (!args.includes('--skip-s3')) {

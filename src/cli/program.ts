@@ -7,6 +7,7 @@ import { readHistory } from '../orchestrator/run-log.js';
 import type { RunSummary } from '../orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
+import { registerGenerate } from './commands/generate.js';
 import { loadConfig } from './config-loader.js';
 import { buildTask, composeRuntime, findTaskClass, openConfiguredStore, type Runtime } from './compose.js';
 import type { CliIo } from './io.js';
@@ -176,6 +177,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       }
     });
 
+  registerGenerate(program, io, setExit);
   return program;
 }
 

@@ -31,11 +31,35 @@ function commonPrefix(keys: readonly string[]): string {
   return prefix;
 }
 
+/** S3 returns at most this many keys per listing request. */
+export const LIST_PAGE_SIZE = 1000;
+
+/**
+ * The prefixes whose listings cover the given (sorted) keys. One prefix when the keys fit in one
+ * listing page; otherwise the keys are split on the character after their common prefix, again
+ * and again, so each listing is about a page and they can run concurrently instead of paging
+ * through one long listing in sequence (which some servers answer slower per page as it grows).
+ */
+export function listingPrefixes(sortedKeys: readonly string[], pageSize = LIST_PAGE_SIZE): string[] {
+  if (sortedKeys.length === 0) return [];
+  const prefix = commonPrefix(sortedKeys);
+  if (sortedKeys.length <= pageSize || sortedKeys.some((k) => k.length === prefix.length)) return [prefix];
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= sortedKeys.length; i++) {
+    if (i === sortedKeys.length || sortedKeys[i]![prefix.length] !== sortedKeys[start]![prefix.length]) {
+      out.push(...listingPrefixes(sortedKeys.slice(start, i), pageSize));
+      start = i;
+    }
+  }
+  return out;
+}
+
 /**
  * Which tasks of the graph are complete, checked in batch: Luigi calls exists() once per target,
- * which makes large DAGs slow to start on object stores. Here the keys are grouped by task family
- * and each group is answered by one listing of its narrowest common prefix, groups concurrently.
- * Wrapper tasks (no outputs) are complete when all they require is.
+ * which makes large DAGs slow to start on object stores. Here the keys are grouped by task family,
+ * each group is covered by a few listings of its common prefixes (about one page each), and the
+ * listings run concurrently. Wrapper tasks (no outputs) are complete when all they require is.
  */
 export async function checkCompleteness(store: ObjectStore, graph: TaskGraph, concurrency = 8): Promise<Set<string>> {
   const groups = new Map<string, AnyTask[]>();
@@ -47,17 +71,13 @@ export async function checkCompleteness(store: ObjectStore, graph: TaskGraph, co
   }
 
   const present = new Set<string>();
-  const jobs = [...groups.values()].map((tasks) => async () => {
-    const keys = tasks.flatMap(requiredKeys);
-    if (tasks.length === 1) {
-      // A single task: one listing of its own folder.
-      for (const o of await store.list(`${tasks[0]!.dir}/`)) present.add(o.key);
-      for (const k of keys) if (!k.startsWith(`${tasks[0]!.dir}/`) && (await store.exists(k))) present.add(k);
-      return;
-    }
-    for (const o of await store.list(commonPrefix(keys))) present.add(o.key);
-  });
-  await runConcurrently(jobs, concurrency);
+  const prefixes = [...groups.values()].flatMap((tasks) => listingPrefixes(tasks.flatMap(requiredKeys).sort()));
+  await runConcurrently(
+    prefixes.map((prefix) => async () => {
+      for (const o of await store.list(prefix)) present.add(o.key);
+    }),
+    concurrency,
+  );
 
   const complete = new Set<string>();
   for (const task of graph.order) {

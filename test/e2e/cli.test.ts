@@ -23,7 +23,7 @@ describe('returns (built CLI) end to end', () => {
   });
 
   it('runs the pipeline, and a second run finds everything complete and runs nothing', async () => {
-    const env = { PATH: process.env.PATH ?? '', HOME: cwd };
+    const env = { PATH: process.env.PATH ?? '', HOME: cwd, RETURNS_SOURCE: 'synthetic://?rows=2000&seed=1' };
     const first = await run(process.execPath, [BIN, 'run', 'Report', '--date', '2026-11-27', '--json'], { cwd, env });
     const s1 = JSON.parse(first.stdout.trim().split('\n').pop()!);
     expect(s1.status).toBe('success');

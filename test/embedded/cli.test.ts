@@ -90,4 +90,18 @@ describe('returns CLI on the embedded defaults', () => {
     const r = await cli(['graph', 'TrainModel'], { cwd });
     expect(r.stdout).toContain('TrainModel(date=2026-11-27)');
   });
+
+  it('generate writes synthetic orders and their true probabilities, the same bytes for the same seed', async () => {
+    const a = await cli(['generate', '--rows', '300', '--seed', '7', '--out', 'a.csv'], { cwd });
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/wrote .*a\.csv: \d+ rows \(300 purchase lines/);
+    await cli(['generate', '--rows', '300', '--seed', '7', '--out', 'b.csv'], { cwd });
+    const { readFile } = await import('node:fs/promises');
+    const [ba, bb] = await Promise.all([readFile(path.join(cwd, 'a.csv')), readFile(path.join(cwd, 'b.csv'))]);
+    expect(ba.equals(bb)).toBe(true);
+    expect((await readFile(path.join(cwd, 'a.truth.csv'), 'utf8')).split('\n')[0]).toContain('true_probability');
+    const bad = await cli(['generate', '--rows', 'lots', '--out', 'c.csv'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^returns: error: rows: .*\n$/);
+  });
 });

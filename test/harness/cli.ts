@@ -9,6 +9,9 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A small synthetic source, so pipeline runs in tests take seconds (the default is 200,000 lines). */
+export const SMALL_SOURCE = 'synthetic://?rows=2000&seed=1';
+
 /** Runs the CLI in-process with captured output (not a TTY, so logs are JSON lines). */
 export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: Clock }): Promise<CliResult> {
   const stdout = new PassThrough();
@@ -17,6 +20,6 @@ export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.Proc
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli({ argv: args, env: opts.env ?? {}, cwd: opts.cwd, home: opts.cwd, stdout, stderr, clock: opts.clock ?? new FakeClock() });
+  const code = await runCli({ argv: args, env: opts.env ?? { RETURNS_SOURCE: SMALL_SOURCE }, cwd: opts.cwd, home: opts.cwd, stdout, stderr, clock: opts.clock ?? new FakeClock() });
   return { code, stdout: out, stderr: err };
 }

@@ -1,6 +1,6 @@
 import { createMemoryLogger } from '../../../src/adapters/logging/winston-logger.js';
 import { buildGraph, CycleError } from '../../../src/orchestrator/graph.js';
-import { checkCompleteness } from '../../../src/orchestrator/completeness.js';
+import { checkCompleteness, listingPrefixes } from '../../../src/orchestrator/completeness.js';
 import { readHistory } from '../../../src/orchestrator/run-log.js';
 import { Scheduler, type SchedulerOptions } from '../../../src/orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../../../src/orchestrator/summary.js';
@@ -163,5 +163,17 @@ describe('batched completeness', () => {
     expect(complete.size).toBe(500);
     expect(store.calls.list).toBe(1);
     expect(store.calls.exists).toBe(0);
+  });
+});
+
+describe('listing prefixes', () => {
+  it('covers keys with one prefix when they fit in a page, and splits them into page-sized prefixes otherwise', () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `Daily/date=${String(i).padStart(4, '0')}/_SUCCESS`).sort();
+    expect(listingPrefixes(keys.slice(0, 900))).toEqual(['Daily/date=0']);
+    const prefixes = listingPrefixes(keys, 1000);
+    expect(prefixes).toEqual(['Daily/date=0', 'Daily/date=1', 'Daily/date=2']);
+    // Every key is under exactly one prefix.
+    for (const k of keys) expect(prefixes.filter((p) => k.startsWith(p))).toHaveLength(1);
+    expect(listingPrefixes(keys, 100)).toHaveLength(25); // 'Daily/date=00' ... 'Daily/date=24'
   });
 });
