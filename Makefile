@@ -6,9 +6,13 @@ STAMP_NODE := node_modules/.install-stamp
 STAMP_VENV := $(VENV)/.install-stamp
 DATE ?= $(shell date -u +%F)
 
-.PHONY: install build run test test-unit test-all lint typecheck bench clean venv spark-jars up down logs
+.PHONY: install build run test test-unit test-all lint typecheck bench clean venv spark-jars image up down logs compose-check browser
 
-install: $(STAMP_NODE) $(STAMP_VENV) spark-jars
+install: $(STAMP_NODE) $(STAMP_VENV) spark-jars browser
+
+# Debian's Chromium, for the visualiser's real-browser test (test/e2e/ui.test.ts).
+browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 $(STAMP_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -69,9 +73,22 @@ bench: build $(STAMP_VENV)
 clean:
 	rm -rf dist data test-artifacts
 
-up:
-	docker compose -f docker/compose.yaml --env-file .env up -d
-down:
-	docker compose -f docker/compose.yaml --env-file .env down
-logs:
-	docker compose -f docker/compose.yaml --env-file .env logs -f
+# The container stack (docker/compose.yaml; docs/operations.md). Not needed by run or test.
+COMPOSE := docker compose -f docker/compose.yaml --env-file .env
+
+# compose takes every variable from .env; there is no default for secrets.
+.env:
+	@echo "no .env: copy .env.dist to .env and fill it in (see docs/operations.md)" >&2; exit 1
+
+# The one image of the stack (app, visualiser, MLflow, Spark master and worker): docker/Dockerfile.
+image: .env
+	$(COMPOSE) build returns
+up: image
+	$(COMPOSE) up -d
+down: .env
+	$(COMPOSE) down
+logs: .env
+	$(COMPOSE) logs -f
+# Docker's own check of the compose file with the values of .env (the tests check it without Docker).
+compose-check: .env
+	$(COMPOSE) config --quiet

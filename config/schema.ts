@@ -43,6 +43,38 @@ export const configSchema = z
       })
       .strict()
       .default({ maxQuarantineShare: 0.05 }),
+    features: z
+      .object({
+        /** Label horizon H: a purchase is labelled returned when its return comes within H days. */
+        horizonDays: z.number().int().min(1).max(3660).default(35),
+        /** The last mature `testDays` are the test split, the `validationDays` before them validation. */
+        testDays: z.number().int().min(1).max(3660).default(30),
+        validationDays: z.number().int().min(1).max(3660).default(30),
+        /** duckdb (embedded), spark (spark-submit), or auto: Spark above `sparkAboveBytes` when a master is set. */
+        engine: z.enum(['duckdb', 'spark', 'auto']).default('auto'),
+        sparkAboveBytes: z.number().int().min(0).default(2 * 1024 ** 3),
+      })
+      .strict()
+      .default({ horizonDays: 35, testDays: 30, validationDays: 30, engine: 'auto', sparkAboveBytes: 2 * 1024 ** 3 }),
+    spark: z
+      .object({
+        /** local[*] or spark://host:port; unset means Spark is not configured (auto then picks DuckDB). */
+        master: z.string().min(1).optional(),
+        driverMemory: z.string().default('1g'),
+        timeoutSeconds: z.number().positive().default(3600),
+        /** Extra Spark properties, passed as --conf. */
+        conf: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .default({ driverMemory: '1g', timeoutSeconds: 3600, conf: {} }),
+    duckdb: z
+      .object({
+        /** Threads; 1 keeps output bytes identical from run to run. */
+        threads: z.number().int().min(1).max(64).default(1),
+        memoryLimit: z.string().default('4GB'),
+      })
+      .strict()
+      .default({ threads: 1, memoryLimit: '4GB' }),
   })
   .strict();
 

@@ -1,25 +1,61 @@
+import { unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { buildFeatures } from '../src/application/build-features.js';
+import { chooseEngine } from '../src/application/choose-engine.js';
+import { serializeFeatureSummary } from '../src/domain/features/feature-summary.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
-import { ValidateOrders } from './validate-orders.js';
-import { pipelineParams, type PipelineParams } from './params.js';
+import { engineLocations } from './engine-locations.js';
+import { withScratch } from './local-files.js';
+import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
+import { ValidateOrders } from './validate-orders.js';
 
-/** Demonstration body: records what it read. The real stage replaces it. */
+/**
+ * One row per purchase line dated before D: keys, the label where it is mature, the split, and
+ * point-in-time features. The SQL is shared by DuckDB and Spark.
+ */
 export class BuildFeatures extends PipelineTask<PipelineParams> {
   static override readonly family = 'BuildFeatures';
   static override readonly params = pipelineParams;
-  static override readonly description = 'features (demonstration)';
+  static override readonly version = '2';
+  static override readonly description = 'point-in-time labels and features, with the train/validation/test split';
 
   override requires() {
-    return { upstream: new ValidateOrders({ date: this.p.date, source: this.p.source }) };
+    return { orders: new ValidateOrders(carry(this.p)) };
   }
 
   override output() {
-    return { result: this.file('features.json') };
+    return { features: this.file('features.parquet'), summary: this.file('summary.json') };
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
-    const upstream = this.inputOf(ctx, this.requires().upstream);
-    const inputs = Object.values(upstream).map((t) => t.key);
-    await this.outputsIn(ctx).result.writeJson({ task: this.id, inputs });
+    const { config } = ctx.resources;
+    const out = this.outputsIn(ctx);
+    const orders = this.inputOf(ctx, this.requires().orders).orders;
+    const inputBytes = (await ctx.store.list(orders.key)).find((o) => o.key === orders.key)?.size ?? 0;
+    const choice = chooseEngine(this.p.engine, inputBytes, { master: config.spark.master, aboveBytes: config.features.sparkAboveBytes });
+    ctx.logger.info(`building features on ${choice.engine} (${choice.reason})`);
+    const engine = await ctx.resources.createEngine(choice.engine, ctx.logger);
+    try {
+      await withScratch(ctx, 'features', async (dir) => {
+        const where = await engineLocations(engine.name, dir, { orders }, { features: out.features });
+        const summaryTable = where.scratch('summary.parquet');
+        const summary = await buildFeatures({
+          engine,
+          ordersParquet: where.inputs.orders,
+          outputParquet: where.outputs.features,
+          asOf: this.p.date,
+          horizonDays: config.features.horizonDays,
+          split: { testDays: config.features.testDays, validationDays: config.features.validationDays },
+          summaryTable,
+          logger: ctx.logger,
+        });
+        await where.publish();
+        await out.summary.write(serializeFeatureSummary({ ...summary, engine: choice.engine } as typeof summary));
+        if (path.isAbsolute(summaryTable)) await unlink(summaryTable).catch(() => undefined);
+      });
+    } finally {
+      await engine.close();
+    }
   }
 }

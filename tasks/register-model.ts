@@ -1,6 +1,6 @@
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { TrainModel } from './train-model.js';
-import { pipelineParams, type PipelineParams } from './params.js';
+import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
 /** Demonstration body: records what it read. The real stage replaces it. */
@@ -10,7 +10,7 @@ export class RegisterModel extends PipelineTask<PipelineParams> {
   static override readonly description = 'registry (demonstration)';
 
   override requires() {
-    return { upstream: new TrainModel({ date: this.p.date, source: this.p.source }) };
+    return { upstream: new TrainModel(carry(this.p)) };
   }
 
   override output() {

@@ -1,6 +1,6 @@
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { PredictBatch } from './predict-batch.js';
-import { pipelineParams, type PipelineParams } from './params.js';
+import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
 /** Demonstration body: records what it read. The real stage replaces it. */
@@ -10,7 +10,7 @@ export class Report extends PipelineTask<PipelineParams> {
   static override readonly description = 'report (demonstration)';
 
   override requires() {
-    return { upstream: new PredictBatch({ date: this.p.date, source: this.p.source }) };
+    return { upstream: new PredictBatch(carry(this.p)) };
   }
 
   override output() {

@@ -16,8 +16,8 @@ export interface PipelineResources {
   openSource(uri: string, logger: Logger): DatasetSource;
   /** A progress bar on a terminal, periodic log lines elsewhere. */
   byteProgress(label: string, logger: Logger): ByteProgress;
-  /** A fresh SQL engine for one task; the caller closes it. */
-  createEngine(logger: Logger): Promise<SqlEngine>;
+  /** A fresh SQL engine for one task (DuckDB unless asked for Spark); the caller closes it. */
+  createEngine(kind: 'duckdb' | 'spark', logger: Logger): Promise<SqlEngine>;
   /** A private scratch folder for one task run, removed by the caller with the returned function. */
   scratchDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }>;
 }

@@ -1,6 +1,6 @@
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { BuildFeatures } from './build-features.js';
-import { pipelineParams, type PipelineParams } from './params.js';
+import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
 /** Demonstration body: records what it read. The real stage replaces it. */
@@ -10,7 +10,7 @@ export class TrainModel extends PipelineTask<PipelineParams> {
   static override readonly description = 'model (demonstration)';
 
   override requires() {
-    return { upstream: new BuildFeatures({ date: this.p.date, source: this.p.source }) };
+    return { upstream: new BuildFeatures(carry(this.p)) };
   }
 
   override output() {

@@ -7,7 +7,7 @@ import { formatQualitySummary, serializeQualityReport, type QualityReport } from
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { IngestOrders, type IngestedDataset } from './ingest-orders.js';
 import { localCopyOf, permanent, storeFile, withScratch } from './local-files.js';
-import { pipelineParams, type PipelineParams } from './params.js';
+import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
 /**
@@ -22,7 +22,7 @@ export class ValidateOrders extends PipelineTask<PipelineParams> {
   static override readonly description = 'parse and check every row: typed Parquet, quarantine with reasons, quality report';
 
   override requires() {
-    return { ingest: new IngestOrders({ date: this.p.date, source: this.p.source }) };
+    return { ingest: new IngestOrders(carry(this.p)) };
   }
 
   override output() {
@@ -37,7 +37,7 @@ export class ValidateOrders extends PipelineTask<PipelineParams> {
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
     const out = this.outputsIn(ctx);
     const ingested = await this.inputOf(ctx, this.requires().ingest).manifest.readJson<IngestedDataset>();
-    const engine = await ctx.resources.createEngine(ctx.logger);
+    const engine = await ctx.resources.createEngine('duckdb', ctx.logger);
     try {
       await withScratch(ctx, 'validate', async (dir) => {
         const files = { parquet: path.join(dir, 'orders.parquet'), quarantine: path.join(dir, 'quarantine.csv'), staging: path.join(dir, 'staging.csv') };

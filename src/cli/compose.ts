@@ -6,6 +6,7 @@ import type { ReturnsConfig } from '../../config/schema.js';
 import { pipelineTasks } from '../../tasks/index.js';
 import type { PipelineResources } from '../../tasks/resources.js';
 import { DuckDbEngine } from '../adapters/engine/duckdb-engine.js';
+import { SparkEngine } from '../adapters/engine/spark-engine.js';
 import { createWinstonLogger } from '../adapters/logging/winston-logger.js';
 import { createByteProgress } from '../adapters/progress/byte-progress.js';
 import { openDatasetSource } from '../adapters/source/open-source.js';
@@ -63,6 +64,7 @@ export function findTaskClass(name: string): TaskClass {
 export interface TaskArgs {
   readonly date?: string;
   readonly source?: string;
+  readonly engine?: string;
   readonly param?: readonly string[];
 }
 
@@ -79,6 +81,10 @@ export function buildTask(cls: TaskClass, args: TaskArgs, today: string): AnyTas
   if (args.source !== undefined) {
     if (!('source' in cls.params)) throw new UsageError(`${cls.family} takes no --source`);
     raw.source = args.source;
+  }
+  if (args.engine !== undefined) {
+    if (!('engine' in cls.params)) throw new UsageError(`${cls.family} takes no --engine`);
+    raw.engine = args.engine;
   }
   try {
     return new cls(parseParams(cls.family, cls.params, raw) as never);
@@ -112,7 +118,17 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
         s3Settings: s3,
       }),
     byteProgress: (label, log) => createByteProgress({ output: io.stderr, logger: log, label }),
-    createEngine: async () => new DuckDbEngine({ threads: 1 }),
+    createEngine: async (kind, log) =>
+      kind === 'spark'
+        ? new SparkEngine({
+            master: config.spark.master ?? 'local[*]',
+            s3,
+            logger: log,
+            driverMemory: config.spark.driverMemory,
+            timeoutMs: config.spark.timeoutSeconds * 1000,
+            conf: config.spark.conf,
+          })
+        : new DuckDbEngine({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit }),
     scratchDir: async (prefix) => {
       const dir = await mkdtemp(path.join(tmpdir(), `returns-${prefix}-`));
       return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };

@@ -8,6 +8,8 @@ import type { RunSummary } from '../orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerUi } from './commands/ui.js';
+import { registerSchedule } from './commands/schedule.js';
 import { loadConfig } from './config-loader.js';
 import { buildTask, composeRuntime, findTaskClass, openConfiguredStore, type Runtime } from './compose.js';
 import type { CliIo } from './io.js';
@@ -19,6 +21,7 @@ interface CommonOpts {
   store?: string;
   config?: string;
   source?: string;
+  engine?: string;
   date?: string;
   param?: string[];
   workers?: string;
@@ -41,6 +44,7 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 function withCommon(cmd: Command, extra: { date?: boolean; source?: boolean } = {}): Command {
   if (extra.date !== false) cmd.option('--date <YYYY-MM-DD>', 'as-of date (default: today, UTC)');
   if (extra.source !== false) cmd.option('--source <URI>', 'where order lines come from (file://, s3://, kaggle://, hdfs://, synthetic://)');
+  cmd.option('--engine <ENGINE>', 'SQL engine for features and batch scoring: duckdb, spark or auto');
   return cmd
     .option('--param <NAME=VALUE>', 'another task parameter (repeatable)', collect)
     .option('--store <URI>', 'checkpoint store: file://PATH or s3://BUCKET/PREFIX (default file://./data)')
@@ -70,7 +74,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   };
   const today = (): string => toIsoDate(io.clock.now());
   const taskFrom = (name: string, opts: CommonOpts, date?: string): AnyTask =>
-    buildTask(findTaskClass(name), { ...(date ?? opts.date ? { date: date ?? dateOption('--date', opts.date)! } : {}), ...(opts.source !== undefined ? { source: opts.source } : {}), ...(opts.param ? { param: opts.param } : {}) }, today());
+    buildTask(findTaskClass(name), { ...(date ?? opts.date ? { date: date ?? dateOption('--date', opts.date)! } : {}), ...(opts.source !== undefined ? { source: opts.source } : {}), ...(opts.engine !== undefined ? { engine: opts.engine } : {}), ...(opts.param ? { param: opts.param } : {}) }, today());
 
   const report = (rt: Runtime, summary: RunSummary, json: boolean | undefined): void => {
     if (json) {
@@ -178,6 +182,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   registerGenerate(program, io, setExit);
+  registerUi(program, io, setExit);
+  registerSchedule(program, io, setExit);
   return program;
 }
 

@@ -16,7 +16,7 @@ describe('returns CLI on the embedded defaults', () => {
   it.each([
     [['run', 'Report', '--date', '2026-02-30'], /^returns: error: --date "2026-02-30": expected a date YYYY-MM-DD\n$/],
     [['run', 'Nope'], /^returns: error: unknown task 'Nope' \(tasks: IngestOrders, ValidateOrders, BuildFeatures, TrainModel, RegisterModel, PredictBatch, Report\)\n$/],
-    [['run', 'Report', '--param', 'colour=red'], /^returns: error: Report has no parameter 'colour' \(parameters: date, source\)\n$/],
+    [['run', 'Report', '--param', 'colour=red'], /^returns: error: Report has no parameter 'colour' \(parameters: date, source, engine\)\n$/],
     [['run', 'Report', '--store', 'ftp://x/y'], /^returns: error: .*ftp:\/\/x\/y.*\n$/],
     [['run', 'Report', '--workers', 'many'], /^returns: error: --workers "many": expected a whole number >= 1\n$/],
     [['run', 'Report', '--bogus'], /^error: unknown option '--bogus'\n$/],

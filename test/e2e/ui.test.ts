@@ -1,0 +1,128 @@
+/**
+ * The visualiser in a real browser: Debian's headless Chromium driven by playwright-core, over a
+ * local store, while a toy DAG runs with one task held on a gate the test opens.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { systemClock } from '../../src/adapters/clock/system-clock.js';
+import { startUiServer, type RunningUiServer } from '../../src/adapters/http/ui-server.js';
+import { createMemoryLogger } from '../../src/adapters/logging/winston-logger.js';
+import { LocalObjectStore } from '../../src/adapters/storage/local-store.js';
+import { Scheduler } from '../../src/orchestrator/scheduler.js';
+import { Gates, Publish } from '../harness/gated-tasks.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const artifacts = path.join(repoRoot, 'test-artifacts');
+const DATE = '2026-11-27';
+const COMBINE = `Combine(date=${DATE})`;
+const PUBLISH = `Publish(date=${DATE})`;
+const RUN_ID = '20261127T020000Z-e2eui1';
+
+const node = (id: string, status?: string): string => `svg#dag g.node[data-task-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
+
+async function statuses(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('svg#dag g.node', (gs) => Object.fromEntries(gs.map((g) => [g.getAttribute('data-task-id'), g.getAttribute('data-status')])));
+}
+
+describe('returns ui in Chromium', () => {
+  let dir: string;
+  let profile: string;
+  let server: RunningUiServer;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`make browser\` installs Debian's chromium`);
+    dir = await mkdtemp(path.join(tmpdir(), 'returns-ui-e2e-'));
+    profile = await mkdtemp(path.join(tmpdir(), 'returns-ui-chromium-'));
+    await mkdir(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('draws the DAG, follows a run from running to complete, and lists it in the history', async () => {
+    const store = new LocalObjectStore(dir);
+    const logger = createMemoryLogger();
+    // What TrainModel and Report will write; here they are just files in the store.
+    await store.put(`TrainModel/date=${DATE}/model.json`, JSON.stringify({ metrics: { auc: 0.7134, brier: 0.1862, rows: 1840 } }));
+    await store.put(`TrainModel/date=${DATE}/_SUCCESS`, '{}');
+    await store.put(`Report/date=${DATE}/report.html`, '<!doctype html><title>report</title><h1>Returns report</h1>');
+    server = await startUiServer({
+      store,
+      clock: systemClock,
+      logger,
+      resolveRoots: (task, date) => {
+        if (task !== 'Publish') throw new Error(`unknown task ${task}`);
+        return [new Publish({ date })];
+      },
+      tasks: ['Publish'],
+      defaultTask: 'Publish',
+      port: 0,
+      // Faster than the 2 s / 10 s defaults, so the test does not wait on the clock.
+      pollRunningMs: 300,
+      pollIdleMs: 500,
+    });
+
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    const elsewhere: string[] = [];
+    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    page.on('pageerror', (e) => void problems.push(e.message));
+    page.on('request', (r) => void (!r.url().startsWith(server.url) && elsewhere.push(r.url())));
+    page.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`)));
+
+    await page.goto(`${server.url}?task=Publish&date=${DATE}`);
+    await page.waitForSelector(node(PUBLISH));
+    expect(await page.locator('svg#dag g.node').count()).toBe(4);
+    expect(await page.locator('svg#dag path.edge').count()).toBe(3);
+    expect(Object.values(await statuses(page))).toEqual(['pending', 'pending', 'pending', 'pending']);
+    await page.waitForSelector('#history tbody td:text("No runs recorded")');
+
+    const gates = new Gates();
+    gates.close('Combine');
+    const run = new Scheduler<Gates>({ store, logger, clock: systemClock, resources: gates, runId: RUN_ID }, { workers: 2, retries: 0, retryDelayMs: 10 }).run([new Publish({ date: DATE })]);
+    await gates.whenEntered('Combine');
+
+    await page.waitForSelector(node(COMBINE, 'running'), { timeout: 30_000 });
+    expect(await statuses(page)).toEqual({
+      [`Extract(name=orders, date=${DATE})`]: 'complete',
+      [`Extract(name=returns, date=${DATE})`]: 'complete',
+      [COMBINE]: 'running',
+      [PUBLISH]: 'pending',
+    });
+    expect(await page.locator(`${node(COMBINE)} text.state`).textContent()).toMatch(/^running · \d+\.\d s$/);
+    await page.waitForSelector(`#history tr[data-run-id="${RUN_ID}"][data-status="running"]`);
+    expect(await page.getAttribute('body', 'data-running')).toBe('true');
+    await page.screenshot({ path: path.join(artifacts, 'ui-running.png'), fullPage: true });
+
+    gates.open('Combine');
+    expect((await run).status).toBe('success');
+    await page.waitForSelector(node(PUBLISH, 'complete'), { timeout: 30_000 });
+    expect(Object.values(await statuses(page))).toEqual(['complete', 'complete', 'complete', 'complete']);
+    await page.waitForSelector(`#history tr[data-run-id="${RUN_ID}"][data-status="success"]`);
+    expect(await page.locator(`#history tr[data-run-id="${RUN_ID}"] td`).nth(4).textContent()).toBe('4 / 0 / 0 / 0');
+    expect(await page.locator('#metrics').textContent()).toContain('auc0.7134');
+    expect(await page.getAttribute('#report-link', 'href')).toBe(`report/${DATE}`);
+    await page.screenshot({ path: path.join(artifacts, 'ui.png'), fullPage: true });
+
+    await page.click('#report-link');
+    await page.waitForSelector('h1:text("Returns report")');
+
+    expect(problems).toEqual([]);
+    expect(elsewhere).toEqual([]);
+  });
+});
