@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelConfigSchema } from '../src/domain/model/selection.js';
 
 /**
  * The configuration of `returns`: defaults here, overridden by a JSON file (--config or
@@ -67,6 +68,20 @@ export const configSchema = z
       })
       .strict()
       .default({ driverMemory: '1g', timeoutSeconds: 3600, conf: {} }),
+    /** Model families, hyperparameter search, calibration and importance (src/domain/model/selection.ts). */
+    training: modelConfigSchema.prefault({}),
+    /** Champion/challenger: promote a new model only if it is better by these margins on the same test window. */
+    registry: z
+      .object({
+        modelName: z.string().min(1).default('product-returns'),
+        experiment: z.string().min(1).default('product-returns'),
+        /** Relative log-loss improvement required (0.001 = 0.1% lower). */
+        minLogLossImprovement: z.number().min(0).max(1).default(0.001),
+        /** How much lower an AUC may be and still be promoted. */
+        aucTolerance: z.number().min(0).max(1).default(0.002),
+      })
+      .strict()
+      .default({ modelName: 'product-returns', experiment: 'product-returns', minLogLossImprovement: 0.001, aucTolerance: 0.002 }),
     duckdb: z
       .object({
         /** Threads; 1 keeps output bytes identical from run to run. */

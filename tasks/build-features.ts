@@ -51,7 +51,8 @@ export class BuildFeatures extends PipelineTask<PipelineParams> {
           logger: ctx.logger,
         });
         await where.publish();
-        await out.summary.write(serializeFeatureSummary({ ...summary, engine: choice.engine } as typeof summary));
+        // The summary plus which engine built it (for tracking and the report).
+        await out.summary.writeJson({ ...(JSON.parse(serializeFeatureSummary(summary)) as object), engine: choice.engine, engine_reason: choice.reason });
         if (path.isAbsolute(summaryTable)) await unlink(summaryTable).catch(() => undefined);
       });
     } finally {

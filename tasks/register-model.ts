@@ -1,25 +1,66 @@
+import { syncTracking } from '../src/application/sync-tracking.js';
+import { registerAndDecide, testWindowOf } from '../src/application/champion.js';
+import { loadTrainingTable } from '../src/application/train-model.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
-import { TrainModel } from './train-model.js';
+import { BuildFeatures } from './build-features.js';
+import { localCopyOf, withScratch } from './local-files.js';
 import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
+import { TrainModel } from './train-model.js';
 
-/** Demonstration body: records what it read. The real stage replaces it. */
+interface TrackingOutput {
+  record_id: string;
+  synced: boolean;
+  run_id: string | null;
+  artifact_uri: string | null;
+}
+
+/**
+ * Registers the trained model as a new version and promotes it to champion only if it beats the
+ * current champion on the same most recent mature test window.
+ */
 export class RegisterModel extends PipelineTask<PipelineParams> {
   static override readonly family = 'RegisterModel';
   static override readonly params = pipelineParams;
-  static override readonly description = 'registry (demonstration)';
+  static override readonly version = '2';
+  static override readonly description = 'register the model version; promote it to champion if it beats the champion';
 
   override requires() {
-    return { upstream: new TrainModel(carry(this.p)) };
+    return { model: new TrainModel(carry(this.p)), features: new BuildFeatures(carry(this.p)) };
   }
 
   override output() {
-    return { result: this.file('registry.json') };
+    return this.file('registration.json');
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
-    const upstream = this.inputOf(ctx, this.requires().upstream);
-    const inputs = Object.values(upstream).map((t) => t.key);
-    await this.outputsIn(ctx).result.writeJson({ task: this.id, inputs });
+    const { config, registry, tracker } = ctx.resources;
+    const trained = this.inputOf(ctx, this.requires().model);
+    let tracking = await trained.tracking.readJson<TrackingOutput>();
+    if (!tracking.synced) {
+      // The tracker was down when the model was trained: replay the record first.
+      await syncTracking({ store: ctx.store, tracker, clock: ctx.clock, logger: ctx.logger });
+      const record = JSON.parse((await ctx.store.get(`_tracking/records/${tracking.record_id}.json`)).toString('utf8')) as { syncs?: Record<string, { runId: string; artifactUri: string }> };
+      const synced = Object.values(record.syncs ?? {})[0];
+      if (!synced) throw new Error(`the training is not yet recorded in the tracker (${tracker.location}); the model is safe in the store. Run 'returns sync-tracking' once the tracker is reachable, then run again`);
+      tracking = { ...tracking, synced: true, run_id: synced.runId, artifact_uri: synced.artifactUri };
+    }
+    const table = await withScratch(ctx, 'register', async (dir) =>
+      loadTrainingTable(ctx.resources.tableReader, await localCopyOf(this.inputOf(ctx, this.requires().features).features, dir)),
+    );
+    const result = await registerAndDecide({
+      registry,
+      store: ctx.store,
+      clock: ctx.clock,
+      modelName: config.registry.modelName,
+      runId: tracking.run_id!,
+      artifactUri: tracking.artifact_uri!,
+      modelKey: trained.model.key,
+      asOf: this.p.date,
+      window: testWindowOf(table),
+      rules: { minLogLossImprovement: config.registry.minLogLossImprovement, aucTolerance: config.registry.aucTolerance },
+    });
+    ctx.logger.info(`registered ${config.registry.modelName} version ${result.version}: ${result.decision.promote ? 'promoted to champion' : 'champion kept'} (${result.decision.reason})`);
+    await this.outputsIn(ctx).writeJson({ model: config.registry.modelName, registry: registry.location, ...result });
   }
 }

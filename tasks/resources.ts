@@ -5,6 +5,9 @@ import type { DatasetSource } from '../src/ports/dataset-source.js';
 import type { Logger } from '../src/ports/logger.js';
 import type { ByteProgress } from '../src/ports/progress.js';
 import type { SqlEngine } from '../src/ports/sql-engine.js';
+import type { TableReader } from '../src/ports/table-reader.js';
+import type { ExperimentTracker } from '../src/ports/experiment-tracker.js';
+import type { ModelRegistry } from '../src/ports/model-registry.js';
 
 /**
  * What the composition root (the CLI) hands every pipeline task: configuration and factories
@@ -18,6 +21,11 @@ export interface PipelineResources {
   byteProgress(label: string, logger: Logger): ByteProgress;
   /** A fresh SQL engine for one task (DuckDB unless asked for Spark); the caller closes it. */
   createEngine(kind: 'duckdb' | 'spark', logger: Logger): Promise<SqlEngine>;
+  readonly tableReader: TableReader;
+  readonly tracker: ExperimentTracker;
+  readonly registry: ModelRegistry;
+  /** The package version, recorded in artifacts. */
+  readonly codeVersion: string;
   /** A private scratch folder for one task run, removed by the caller with the returned function. */
   scratchDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }>;
 }

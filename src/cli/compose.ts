@@ -7,6 +7,8 @@ import { pipelineTasks } from '../../tasks/index.js';
 import type { PipelineResources } from '../../tasks/resources.js';
 import { DuckDbEngine } from '../adapters/engine/duckdb-engine.js';
 import { SparkEngine } from '../adapters/engine/spark-engine.js';
+import { DuckDbTableReader } from '../adapters/engine/duckdb-table-reader.js';
+import { openTracking } from '../adapters/tracking/open-tracking.js';
 import { createWinstonLogger } from '../adapters/logging/winston-logger.js';
 import { createByteProgress } from '../adapters/progress/byte-progress.js';
 import { openDatasetSource } from '../adapters/source/open-source.js';
@@ -129,6 +131,9 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
             conf: config.spark.conf,
           })
         : new DuckDbEngine({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit }),
+    tableReader: new DuckDbTableReader(),
+    ...openTracking({ env: io.env, store, clock: io.clock }),
+    codeVersion,
     scratchDir: async (prefix) => {
       const dir = await mkdtemp(path.join(tmpdir(), `returns-${prefix}-`));
       return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };

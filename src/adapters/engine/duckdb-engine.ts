@@ -1,7 +1,8 @@
 /**
  * The embedded SqlEngine: DuckDB in process. Each job gets a fresh in-memory database, so views
  * and tables of one job never leak into the next. Inputs become views (CSV read with the
- * declared column types, no type sniffing; Parquet as is), statements run in order, and each
+ * declared column types, no type sniffing; Parquet as is), statements run in order, the views
+ * the job asks to cache are computed once into temporary tables, and each
  * output is written with an ORDER BY to a staging file that is renamed into place, so a reader
  * never sees half a file.
  */
@@ -63,7 +64,9 @@ export function localPathOf(location: string): string {
 export function inputViewSql(input: SqlInput): string {
   const name = identifier(input.name, 'input name');
   const file = stringLiteral(localPathOf(input.location));
-  if (input.format === 'parquet') return `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${file})`;
+  // Store paths look like `Task/date=2019-05-01/x.parquet`: without hive_partitioning = false DuckDB
+  // would read `date` from the folder name instead of the file, silently replacing the column.
+  if (input.format === 'parquet') return `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet(${file}, hive_partitioning = false)`;
   if (input.columns === undefined || Object.keys(input.columns).length === 0) {
     throw new SqlEngineError(`CSV input ${name} needs its column types, so every engine reads the same types`);
   }
@@ -75,7 +78,7 @@ export function inputViewSql(input: SqlInput): string {
     .join(', ');
   return (
     `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_csv(${file}, columns = {${columns}}, ` +
-    `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"')`
+    `header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', hive_partitioning = false)`
   );
 }
 
@@ -84,6 +87,16 @@ export function copySql(output: SqlOutput, target: string): string {
   const order = output.orderBy === undefined ? '' : ` ORDER BY ${output.orderBy}`;
   const format = output.format === 'parquet' ? 'FORMAT parquet, COMPRESSION snappy' : 'FORMAT csv, HEADER true';
   return `COPY (SELECT * FROM ${table}${order}) TO ${stringLiteral(target)} (${format})`;
+}
+
+/**
+ * Computes a view once: its rows go into a temporary table and the view is redefined to read
+ * that table, so the statements and outputs that use the view by name do not recompute it.
+ */
+export function cacheViewSql(view: string): string[] {
+  const name = identifier(view, 'cached view');
+  const table = `${name}__cached`;
+  return [`CREATE TEMP TABLE ${table} AS SELECT * FROM ${name}`, `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM ${table}`];
 }
 
 /** Plain JS values: BIGINTs as numbers when exact, DATEs as 'YYYY-MM-DD'. */
@@ -118,6 +131,9 @@ export class DuckDbEngine implements SqlEngine {
   async runJob(job: SqlJob): Promise<SqlJobResult> {
     return this.withConnection(job.inputs, async (connection) => {
       for (const statement of job.statements) await this.run(connection, statement);
+      for (const view of job.cache ?? []) {
+        for (const statement of cacheViewSql(view)) await this.run(connection, statement);
+      }
       const rowCounts: Record<string, number> = {};
       for (const output of job.outputs) {
         rowCounts[output.table] = await this.writeOutput(connection, output);
