@@ -6,7 +6,7 @@ import { OrderFileError } from '../src/domain/orders/file-errors.js';
 import { formatQualitySummary, serializeQualityReport, type QualityReport } from '../src/domain/orders/quality-report.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { IngestOrders, type IngestedDataset } from './ingest-orders.js';
-import { localCopyOf, permanent, storeFile, withScratch } from './local-files.js';
+import { permanent, storeFile, withScratch } from './local-files.js';
 import { carry, pipelineParams, type PipelineParams } from './params.js';
 import { PipelineTask, type PipelineResources } from './resources.js';
 
