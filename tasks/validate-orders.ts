@@ -4,6 +4,7 @@ import { validateOrders } from '../src/application/validate-orders.js';
 import { DataQualityError } from '../src/domain/orders/data-quality-error.js';
 import { OrderFileError } from '../src/domain/orders/file-errors.js';
 import { formatQualitySummary, serializeQualityReport, type QualityReport } from '../src/domain/orders/quality-report.js';
+import { toIsoDate } from '../src/domain/dates.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { IngestOrders, type IngestedDataset } from './ingest-orders.js';
 import { permanent, storeFile, withScratch } from './local-files.js';
@@ -46,7 +47,9 @@ export class ValidateOrders extends PipelineTask<PipelineParams> {
           report = await validateOrders({
             input: await ctx.store.getStream(ingested.raw_key),
             source: ingested.source_uri,
-            asOf: this.p.date,
+            // Rows after the task's date are valid history for later dates (features filter by date);
+            // only rows dated after today are impossible.
+            asOf: toIsoDate(ctx.clock.now()),
             maxQuarantineShare: ctx.resources.config.validation.maxQuarantineShare,
             quarantine: createWriteStream(files.quarantine),
             staging: { stream: createWriteStream(files.staging), location: files.staging },
