@@ -41,7 +41,7 @@ export class RegisterModel extends PipelineTask<PipelineParams> {
       // The tracker was down when the model was trained: replay the record first.
       await syncTracking({ store: ctx.store, tracker, clock: ctx.clock, logger: ctx.logger });
       const record = JSON.parse((await ctx.store.get(`_tracking/records/${tracking.record_id}.json`)).toString('utf8')) as { syncs?: Record<string, { runId: string; artifactUri: string }> };
-      const synced = Object.values(record.syncs ?? {})[0];
+      const synced = record.syncs?.[tracker.location];
       if (!synced) throw new Error(`the training is not yet recorded in the tracker (${tracker.location}); the model is safe in the store. Run 'returns sync-tracking' once the tracker is reachable, then run again`);
       tracking = { ...tracking, synced: true, run_id: synced.runId, artifact_uri: synced.artifactUri };
     }

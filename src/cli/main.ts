@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { homedir } from 'node:os';
 import { systemClock } from '../adapters/clock/system-clock.js';
+import { loadDotenvFile } from './dotenv.js';
 import { runCli } from './program.js';
 
 // The AWS SDK warns once per process about Node 20; the CLI's users cannot act on it.
@@ -16,6 +17,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     controller.abort();
   });
 }
+
+// A git-ignored .env in the working folder fills in variables the environment does not set.
+loadDotenvFile(process.cwd(), process.env, (m) => void process.stderr.write(`returns: warning: ${m}\n`));
 
 const code = await runCli({
   argv: process.argv.slice(2),

@@ -8,6 +8,7 @@ import type { RunSummary } from '../orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerModelCommands } from './commands/models.js';
 import { registerUi } from './commands/ui.js';
 import { registerSchedule } from './commands/schedule.js';
 import { loadConfig } from './config-loader.js';
@@ -182,6 +183,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   registerGenerate(program, io, setExit);
+  registerModelCommands(program, io, setExit);
   registerUi(program, io, setExit);
   registerSchedule(program, io, setExit);
   return program;
