@@ -9,6 +9,7 @@ import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerModelCommands } from './commands/models.js';
+import { registerPredict } from './commands/predict.js';
 import { registerUi } from './commands/ui.js';
 import { registerSchedule } from './commands/schedule.js';
 import { loadConfig } from './config-loader.js';
@@ -184,6 +185,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   registerGenerate(program, io, setExit);
   registerModelCommands(program, io, setExit);
+  registerPredict(program, io, setExit);
   registerUi(program, io, setExit);
   registerSchedule(program, io, setExit);
   return program;
