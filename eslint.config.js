@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.venv/**', 'data/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.venv/**', 'data/**', 'bench/results/**', 'coverage/**', 'test-artifacts/**', 'bench/_*.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

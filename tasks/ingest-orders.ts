@@ -20,7 +20,7 @@ export class IngestOrders extends PipelineTask<PipelineParams> {
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
-    const source = ctx.resources.openSource(this.p.source, ctx.logger);
+    const source = ctx.resources.openSource(this.p.source, this.p.date, ctx.logger);
     const zone = `raw/source=${createHash('sha256').update(source.uri).digest('hex').slice(0, 16)}`;
     const rawKey = `${zone}/orders.csv`;
     const manifest = await ingestOrders({

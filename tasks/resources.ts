@@ -15,8 +15,11 @@ import type { ModelRegistry } from '../src/ports/model-registry.js';
  */
 export interface PipelineResources {
   readonly config: ReturnsConfig;
-  /** The source a URI names; an empty URI means the configured default (flag > env > config > Kaggle/synthetic). */
-  openSource(uri: string, logger: Logger): DatasetSource;
+  /**
+   * The source a URI names; an empty URI means the configured default (flag > env > config >
+   * Kaggle/synthetic). A synthetic source without dates covers the half-year before `asOf`.
+   */
+  openSource(uri: string, asOf: string, logger: Logger): DatasetSource;
   /** A progress bar on a terminal, periodic log lines elsewhere. */
   byteProgress(label: string, logger: Logger): ByteProgress;
   /** A fresh SQL engine for one task (DuckDB unless asked for Spark); the caller closes it. */

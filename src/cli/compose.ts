@@ -15,6 +15,8 @@ import { openDatasetSource } from '../adapters/source/open-source.js';
 import { resolveSourceUri } from '../adapters/source/resolve-source-uri.js';
 import { openStore } from '../adapters/storage/open-store.js';
 import { parseS3Settings, s3SettingsFromEnv, type S3Settings } from '../adapters/storage/s3-settings.js';
+import { addDays } from '../domain/dates.js';
+import { redactor } from '../domain/redact.js';
 import { parseParams } from '../orchestrator/parameter.js';
 import { Scheduler } from '../orchestrator/scheduler.js';
 import type { AnyTask, TaskClass } from '../orchestrator/task.js';
@@ -51,6 +53,20 @@ export function openConfiguredStore(io: CliIo, config: ReturnsConfig): ObjectSto
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * A synthetic source that names no period gets the 182 days before the as-of date, so the
+ * default run on any date has mature history to learn from (the generator's own default period
+ * is the real file's, Nov 2018 to Apr 2019).
+ */
+export function datedSynthetic(uri: string, asOf: string): string {
+  if (!uri.startsWith('synthetic:')) return uri;
+  const url = new URL(uri);
+  if (url.searchParams.has('start') || url.searchParams.has('end')) return uri;
+  url.searchParams.set('start', addDays(asOf, -182));
+  url.searchParams.set('end', addDays(asOf, -1));
+  return url.toString();
 }
 
 export function newRunId(now: Date): string {
@@ -112,8 +128,8 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
   const s3 = s3Settings(io, config);
   const resources: PipelineResources = {
     config,
-    openSource: (uri, log) =>
-      openDatasetSource(resolveSourceUri({ flag: uri, env: io.env, configValue: config.source, home: io.home }), {
+    openSource: (uri, asOf, log) =>
+      openDatasetSource(datedSynthetic(resolveSourceUri({ flag: uri, env: io.env, configValue: config.source, home: io.home }), asOf), {
         env: io.env,
         home: io.home,
         logger: log,
@@ -154,6 +170,7 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
           retryDelayMs: config.retryDelaySeconds * 1000,
           lock: { leaseMs: config.lock.leaseSeconds * 1000, heartbeatMs: config.lock.heartbeatSeconds * 1000, pollMs: config.lock.pollSeconds * 1000 },
           codeVersion,
+          redact: redactor(secretValues(io.env)),
           ...(o.force ? { force: o.force } : {}),
           ...(o.lockWait !== undefined ? { lockWait: o.lockWait } : {}),
           ...(io.signal ? { signal: io.signal } : {}),

@@ -8,12 +8,14 @@ import type { RunSummary } from '../orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerServe } from './commands/serve.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerPredict } from './commands/predict.js';
 import { registerUi } from './commands/ui.js';
 import { registerSchedule } from './commands/schedule.js';
 import { loadConfig } from './config-loader.js';
-import { buildTask, composeRuntime, findTaskClass, openConfiguredStore, type Runtime } from './compose.js';
+import { redactor } from '../domain/redact.js';
+import { buildTask, composeRuntime, findTaskClass, openConfiguredStore, secretValues, type Runtime } from './compose.js';
 import type { CliIo } from './io.js';
 import { ExitCode, UsageError } from './usage-error.js';
 
@@ -184,6 +186,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   registerGenerate(program, io, setExit);
+  registerServe(program, io, setExit);
   registerModelCommands(program, io, setExit);
   registerPredict(program, io, setExit);
   registerUi(program, io, setExit);
@@ -205,10 +208,10 @@ export async function runCli(io: CliIo): Promise<number> {
       return ExitCode.usage;
     }
     if (err instanceof UsageError || err instanceof CycleError) {
-      io.stderr.write(`returns: error: ${err.message}\n`);
+      io.stderr.write(`returns: error: ${redactor(secretValues(io.env))(err.message)}\n`);
       return ExitCode.usage;
     }
-    io.stderr.write(`returns: error: ${(err as Error).message ?? String(err)}\n`);
+    io.stderr.write(`returns: error: ${redactor(secretValues(io.env))((err as Error).message ?? String(err))}\n`);
     if (io.env.RETURNS_DEBUG) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return ExitCode.taskFailed;
   }

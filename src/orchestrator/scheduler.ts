@@ -25,6 +25,8 @@ export interface SchedulerOptions {
   /** Version of the code, recorded in completion markers with the task's own version. */
   readonly codeVersion?: string;
   readonly signal?: AbortSignal;
+  /** Masks secrets in error text before it reaches the run log or the summary. */
+  readonly redact?: (text: string) => string;
 }
 
 export interface SchedulerDeps<R> {
@@ -82,6 +84,10 @@ export class Scheduler<R> {
     this.locks = new StoreLocks(deps.store, deps.clock, owner, options.lock ?? defaultLockOptions, deps.logger);
   }
 
+  private redact(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text;
+  }
+
   async run(roots: readonly AnyTask[]): Promise<RunSummary> {
     const { store, logger, clock, runId } = this.deps;
     const runLog = new RunLog(store, clock, runId, logger);
@@ -130,7 +136,7 @@ export class Scheduler<R> {
           if (err instanceof LockHeldError) {
             lockHeld.push(task.id);
           } else {
-            failed.push({ id: task.id, error: errorMessage(err), attempts: (err as { attempts?: number }).attempts ?? 1 });
+            failed.push({ id: task.id, error: this.redact(errorMessage(err)), attempts: (err as { attempts?: number }).attempts ?? 1 });
           }
           block(task.id);
         })
@@ -239,7 +245,7 @@ export class Scheduler<R> {
           runLog.append({ event: 'task_finished', task_id: task.id, attempt, duration_ms: ms });
           return 'ran';
         } catch (err) {
-          const message = errorMessage(err);
+          const message = this.redact(errorMessage(err));
           if (attempt >= maxAttempts || isPermanentError(err) || this.options.signal?.aborted) {
             logger.error(`task failed: ${message}`, { attempt });
             runLog.append({ event: 'task_failed', task_id: task.id, attempt, error: message });

@@ -28,6 +28,13 @@ export interface SqlJob {
   readonly inputs: readonly SqlInput[];
   readonly statements: readonly string[];
   readonly outputs: readonly SqlOutput[];
+  /**
+   * Optional performance hint: views (created by the statements) that later statements or
+   * outputs read more than once, in dependency order. An engine may compute each once and keep
+   * the rows for the rest of the job (DuckDB: a temporary table; Spark: CACHE TABLE); results
+   * are the same whether or not it does.
+   */
+  readonly cache?: readonly string[];
 }
 
 export interface SqlJobResult {

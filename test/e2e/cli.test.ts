@@ -27,7 +27,7 @@ describe('returns (built CLI) end to end', () => {
     const first = await run(process.execPath, [BIN, 'run', 'Report', '--date', '2026-11-27', '--json'], { cwd, env });
     const s1 = JSON.parse(first.stdout.trim().split('\n').pop()!);
     expect(s1.status).toBe('success');
-    expect(s1.ran.length).toBeGreaterThanOrEqual(7);
+    expect(s1.ran.length).toBe(10);
     expect(existsSync(path.join(cwd, 'data/Report/date=2026-11-27/_SUCCESS'))).toBe(true);
 
     const second = await run(process.execPath, [BIN, 'run', 'Report', '--date', '2026-11-27', '--json'], { cwd, env });

@@ -40,7 +40,8 @@ describe('returns CLI on the embedded defaults', () => {
     expect(first.code).toBe(0);
     const s1 = JSON.parse(first.stdout.trim().split('\n').pop()!);
     expect(s1.status).toBe('success');
-    expect(s1.ran).toHaveLength(7);
+    // Report(D) needs the features of D+1 too (PredictBatch scores the lines dated D).
+    expect(s1.ran).toHaveLength(10);
     expect(s1.outputs['TrainModel(date=2026-11-27)'][0]).toMatch(/^file:\/\/.*\/data\/TrainModel\/date=2026-11-27\//);
     // Every log line of the run carries the run id; lines inside a task carry the task id.
     const logs = first.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
@@ -51,17 +52,17 @@ describe('returns CLI on the embedded defaults', () => {
     const second = await cli(['run', 'Report', '--date', '2026-11-27', '--json'], { cwd });
     const s2 = JSON.parse(second.stdout.trim().split('\n').pop()!);
     expect(s2.ran).toEqual([]);
-    expect(s2.complete).toHaveLength(7);
+    expect(s2.complete).toHaveLength(10);
 
     const status = await cli(['status', 'Report', '--date', '2026-11-27'], { cwd });
-    expect(status.stdout.split('\n').filter((l) => l.startsWith('complete '))).toHaveLength(7);
+    expect(status.stdout.split('\n').filter((l) => l.startsWith('complete '))).toHaveLength(10);
     const other = await cli(['status', 'Report', '--date', '2026-11-28'], { cwd });
     expect(other.code).toBe(1);
     expect(other.stdout).toContain('incomplete  Report(date=2026-11-28)');
 
     const graph = await cli(['graph', 'Report', '--date', '2026-11-27', '--format', 'json'], { cwd });
     const g = JSON.parse(graph.stdout);
-    expect(g.nodes).toHaveLength(7);
+    expect(g.nodes).toHaveLength(10);
     expect(g.edges).toContainEqual({ from: 'IngestOrders(date=2026-11-27)', to: 'ValidateOrders(date=2026-11-27)' });
     expect((await cli(['graph', 'Report', '--date', '2026-11-27', '--format', 'mermaid'], { cwd })).stdout).toMatch(/^graph LR\n/);
     expect((await cli(['graph', 'Report', '--date', '2026-11-27', '--format', 'dot'], { cwd })).stdout).toMatch(/^digraph returns \{/);
@@ -103,5 +104,19 @@ describe('returns CLI on the embedded defaults', () => {
     const bad = await cli(['generate', '--rows', 'lots', '--out', 'c.csv'], { cwd });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^returns: error: rows: .*\n$/);
+  });
+
+  it('masks a secret that a user pasted into a URI, in errors, logs and the run log', async () => {
+    const secret = 'sup3r-s3cret-kaggle-key';
+    const r = await cli(['run', 'IngestOrders', '--date', '2026-11-27', '--source', `synthetic://?rows=10&seed=1&note=${secret}`], {
+      cwd,
+      env: { KAGGLE_KEY: secret },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('***');
+    const { readdir, readFile } = await import('node:fs/promises');
+    const runs = await readdir(path.join(cwd, 'data/_runs'));
+    const runLog = await readFile(path.join(cwd, 'data/_runs', runs[0]!), 'utf8');
+    for (const text of [r.stdout, r.stderr, runLog]) expect(text).not.toContain(secret);
   });
 });

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { redactor } from '../../domain/redact.js';
 import type { LogFields, Logger } from '../../ports/logger.js';
 
 export interface LoggerOptions {
@@ -9,12 +10,6 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream;
   /** Values that must never appear in a log line (secrets); each is replaced by `***`. */
   readonly redact?: readonly string[];
-}
-
-function redactor(secrets: readonly string[]): (text: string) => string {
-  const present = secrets.filter((s) => s.length >= 4);
-  if (present.length === 0) return (t) => t;
-  return (text) => present.reduce((acc, s) => acc.split(s).join('***'), text);
 }
 
 /**

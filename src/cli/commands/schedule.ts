@@ -24,12 +24,12 @@ interface ScheduleOpts {
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-/** A croner job for the pattern, paused; a bad pattern or time zone is a usage error naming it. */
-function parseCron(pattern: string, timezone: string): Cron {
+/** Checks the pattern and time zone; a bad one is a usage error naming it. */
+function checkCron(pattern: string, timezone: string): void {
   try {
-    const job = new Cron(pattern, { timezone, paused: true });
-    job.nextRun(); // an unknown time zone only shows when a date is computed
-    return job;
+    const probe = new Cron(pattern, { timezone, paused: true });
+    probe.nextRun(); // an unknown time zone only shows when a date is computed
+    probe.stop();
   } catch (err) {
     throw new UsageError(`--cron ${JSON.stringify(pattern)} --timezone ${timezone}: ${errorMessage(err)}`);
   }
@@ -71,7 +71,7 @@ export function registerSchedule(program: Command, io: CliIo, setExit: (code: nu
     .action(async (name: string, opts: ScheduleOpts) => {
       const cls = findTaskClass(name);
       if (opts.param?.some((kv) => kv.startsWith('date='))) throw new UsageError("schedule sets each run's date from its trigger; --param date=... is not allowed");
-      const job = parseCron(opts.cron, opts.timezone);
+      checkCron(opts.cron, opts.timezone);
       if (opts.workers !== undefined && (!/^\d+$/.test(opts.workers) || Number(opts.workers) < 1)) {
         throw new UsageError(`--workers ${JSON.stringify(opts.workers)}: expected a whole number >= 1`);
       }
@@ -109,7 +109,6 @@ export function registerSchedule(program: Command, io: CliIo, setExit: (code: nu
       };
 
       if (opts.once) {
-        job.stop();
         const outcome = await runs.fire(io.clock.now());
         show(outcome);
         setExit(exitCodeOf(outcome));
@@ -118,7 +117,7 @@ export function registerSchedule(program: Command, io: CliIo, setExit: (code: nu
 
       if (!io.signal) throw new UsageError('schedule without --once runs until stopped, and this caller gave no way to stop it');
       const signal = io.signal;
-      job.schedule(async () => {
+      const job: Cron = new Cron(opts.cron, { timezone: opts.timezone }, async () => {
         if (signal.aborted) return;
         try {
           show(await runs.fire(io.clock.now()));
@@ -128,7 +127,6 @@ export function registerSchedule(program: Command, io: CliIo, setExit: (code: nu
         }
         logger.info('next trigger', { next: job.nextRun()?.toISOString() });
       });
-      job.resume();
       logger.info('scheduler started', { task: cls.family, cron: opts.cron, timezone: opts.timezone, next: job.nextRun()?.toISOString() });
       await untilAborted(signal);
       job.stop();

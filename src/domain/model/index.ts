@@ -1,0 +1,38 @@
+/** The model core's public surface: what the TrainModel task and the scorers use. */
+export { type Classifier, type ClassifierFamily, type ClassifierJson, type FitOptions, type RoundMetrics, CLASSIFIER_FAMILIES, ClassifierError } from './classifier.js';
+export { classifierFromJSON, classifierParams, createClassifier } from './registry.js';
+export { CalibratedModel, MODEL_FORMAT, type CalibratedModelJson } from './calibrated-model.js';
+export { type Calibrator, type CalibrationMethod, type CalibratorJson, CALIBRATION_METHODS, calibratorFromJSON, chooseCalibrator, fitCalibrator } from './calibration.js';
+export {
+  type CategoricalColumn,
+  type FeatureColumn,
+  type FeatureMatrix,
+  type FeatureSpec,
+  type NumericColumn,
+  categoricalColumn,
+  featureMatrix,
+  featureSpecs,
+  matrixFromRows,
+  numericColumn,
+  subsetRows,
+  FeatureMatrixError,
+} from './feature-matrix.js';
+export { type FeatureImportance, permutationImportance } from './importance.js';
+export { type DecileRow, type MetricSet, baselineMetrics, brierScore, evaluate, expectedCalibrationError, logLoss, prAuc, returnRateByDecile, rocAuc } from './metrics.js';
+export {
+  type CandidateResult,
+  type CandidateSpec,
+  type LabelledMatrix,
+  type ModelConfig,
+  type ModelConfigInput,
+  type TrainingData,
+  type TrainingHooks,
+  type TrainingOutcome,
+  DEFAULT_SEARCH,
+  candidateSpecs,
+  expandGrid,
+  modelConfigSchema,
+  pickWinner,
+  trainAndSelect,
+  trainingDataFromSplit,
+} from './selection.js';

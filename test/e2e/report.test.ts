@@ -1,0 +1,120 @@
+/**
+ * The report as a person sees it: the page built from a model trained on synthetic orders, with
+ * a scored week from another season (so the drift alert shows), opened from a file in Debian's
+ * headless Chromium with the network off limits. Every chart must be drawn with marks of real
+ * size, and the page must not ask for anything but itself. The screenshot is kept in
+ * test-artifacts/report.png for a person to look at.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { VegaSvgRenderer } from '../../src/adapters/charts/vega-svg.js';
+import { DuckDbTableReader } from '../../src/adapters/engine/duckdb-table-reader.js';
+import { buildReport } from '../../src/application/build-report.js';
+import { gatherReportData } from '../../src/application/report-data.js';
+import { makeReportInputs, REPORT_AS_OF } from '../harness/report-inputs.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const artifacts = path.join(repoRoot, 'test-artifacts');
+const CHART_IDS = ['roc', 'pr', 'calibration', 'deciles', 'importance', 'rate-category', 'rate-brand', 'rate-size', 'drift', 'score-distribution'];
+
+interface ChartView {
+  id: string;
+  width: number;
+  height: number;
+  marks: number;
+  drawn: number;
+}
+
+describe('the report in Chromium', () => {
+  let dir: string;
+  let profile: string;
+  let context: BrowserContext | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`make browser\` installs Debian's chromium`);
+    dir = await mkdtemp(path.join(tmpdir(), 'returns-report-e2e-'));
+    profile = await mkdtemp(path.join(tmpdir(), 'returns-report-chromium-'));
+    await mkdir(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('shows the drift alert first and draws every chart, without a single network request', async () => {
+    const inputs = await makeReportInputs(path.join(dir, 'inputs'));
+    const data = await gatherReportData({ reader: new DuckDbTableReader(), featuresParquet: inputs.featuresParquet, predictionsParquet: inputs.otherSeasonPredictions, model: inputs.loaded.model });
+    const report = await buildReport({
+      asOf: REPORT_AS_OF,
+      quality: inputs.quality,
+      featureSummary: inputs.featureSummary,
+      artifact: inputs.loaded.artifact,
+      registration: { model: 'product-returns', version: 1, championBefore: null, championAfter: 1, decision: { promote: true, reason: 'first model: no champion yet' }, challenger: { logLoss: 0.53, auc: 0.63 }, champion: null, windowRows: 1864 },
+      data,
+      renderer: new VegaSvgRenderer(),
+    });
+    const file = path.join(dir, 'report.html');
+    await writeFile(file, report.html);
+    const url = pathToFileURL(file).href;
+
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => void requests.push(r.url()));
+    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    page.on('pageerror', (e) => void problems.push(e.message));
+    // Anything but the page itself is refused, so a stray reference would also show as a failure.
+    await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForSelector('figure.chart svg');
+
+    const alerts = await page.locator('#alerts li.alert').allTextContents();
+    expect(alerts[0]).toMatch(/^Drift: population stability index above 0\.2 .*purchase_month/);
+    expect(await page.locator('#alerts li.alert').first().getAttribute('class')).toBe('alert warning');
+    // The alert is the first thing under the title.
+    const alertTop = (await page.locator('#alerts').boundingBox())!.y;
+    const firstSectionTop = (await page.locator('section').first().boundingBox())!.y;
+    expect(alertTop).toBeLessThan(firstSectionTop);
+
+    const charts: ChartView[] = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => {
+        const svg = figure.querySelector('svg')!;
+        const box = svg.getBoundingClientRect();
+        // Data marks are the items of Vega's role-mark groups (axes, legends and titles have other roles).
+        const items = [...svg.querySelectorAll('g.role-mark > *')] as SVGGraphicsElement[];
+        const drawn = items.filter((el) => {
+          const b = el.getBBox();
+          return b.width > 0 && b.height > 0;
+        });
+        return { id: figure.getAttribute('data-chart') ?? '', width: box.width, height: box.height, marks: items.length, drawn: drawn.length };
+      }),
+    );
+    expect(charts.map((c) => c.id)).toEqual(CHART_IDS);
+    for (const c of charts) {
+      expect({ id: c.id, sized: c.width > 100 && c.height > 100 }).toEqual({ id: c.id, sized: true });
+      expect({ id: c.id, drawn: c.drawn > 0 }).toEqual({ id: c.id, drawn: true });
+    }
+    // Bars: one per drift row, per decile and measure, per feature.
+    const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
+    expect(byId['drift']!.drawn).toBeGreaterThanOrEqual(inputs.loaded.artifact.features.length);
+    expect(byId['deciles']!.drawn).toBe(20);
+
+    await page.screenshot({ path: path.join(artifacts, 'report.png'), fullPage: true });
+    expect(requests).toEqual([url]);
+    expect(problems).toEqual([]);
+  });
+});
