@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelConfigSchema } from '../src/domain/model/selection.js';
+import { reportOptionsSchema } from '../src/domain/report/options.js';
 
 /**
  * The configuration of `returns`: defaults here, overridden by a JSON file (--config or
@@ -82,6 +83,8 @@ export const configSchema = z
       })
       .strict()
       .default({ modelName: 'product-returns', experiment: 'product-returns', minLogLossImprovement: 0.001, aucTolerance: 0.002 }),
+    /** Drift threshold (PSI) and chart sizes of the report (src/domain/report/options.ts). */
+    report: reportOptionsSchema.prefault({}),
     duckdb: z
       .object({
         /** Threads; 1 keeps output bytes identical from run to run. */

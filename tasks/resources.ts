@@ -6,6 +6,7 @@ import type { Logger } from '../src/ports/logger.js';
 import type { ByteProgress } from '../src/ports/progress.js';
 import type { SqlEngine } from '../src/ports/sql-engine.js';
 import type { TableReader } from '../src/ports/table-reader.js';
+import type { ChartRenderer } from '../src/ports/chart-renderer.js';
 import type { ExperimentTracker } from '../src/ports/experiment-tracker.js';
 import type { ModelRegistry } from '../src/ports/model-registry.js';
 
@@ -25,6 +26,7 @@ export interface PipelineResources {
   /** A fresh SQL engine for one task (DuckDB unless asked for Spark); the caller closes it. */
   createEngine(kind: 'duckdb' | 'spark', logger: Logger): Promise<SqlEngine>;
   readonly tableReader: TableReader;
+  readonly chartRenderer: ChartRenderer;
   readonly tracker: ExperimentTracker;
   readonly registry: ModelRegistry;
   /** The package version, recorded in artifacts. */

@@ -4,8 +4,8 @@
  *   - the test split, scored by the trained model (ROC, precision-recall and calibration charts);
  *   - the training window (train split, evenly sampled), scored by the model that produced the
  *     predictions (the reference of drift);
- *   - the scored day: the predictions file's rows, their score, and their features looked up in
- *     the features table by line_number (the current side of drift);
+ *   - the scored day: the predictions file's rows, their score, and their features looked up by
+ *     line_number in the table PredictBatch scored from (the current side of drift);
  *   - category, brand, size and label of every labelled row (return rates by segment).
  * Computing the scores here, from the model, keeps the Report task to a few lines and means the
  * curves are drawn from exactly the model the metrics describe.
@@ -44,10 +44,15 @@ export interface ReportData {
 
 export interface GatherReportDataRequest {
   readonly reader: TableReader;
-  /** BuildFeatures' features.parquet (a local path). */
+  /** The features.parquet the model was trained on: BuildFeatures(D)'s (a local path). */
   readonly featuresParquet: string;
   /** PredictBatch's predictions.parquet (a local path); null or absent: no drift section. */
   readonly predictionsParquet?: string | null;
+  /**
+   * The features table holding the scored lines: PredictBatch(D) scores the lines dated D from
+   * BuildFeatures(D+1), so that one's features.parquet. Default: `featuresParquet`.
+   */
+  readonly scoredFeaturesParquet?: string;
   /** The model TrainModel wrote (model.json): its test-split probabilities feed the curves. */
   readonly model: CalibratedModel;
   /**
@@ -106,7 +111,7 @@ async function scoredDay(req: GatherReportDataRequest, predictionsParquet: strin
     !(lo <= hi)
       ? { rows: 0, numbers: {}, strings: {} }
       : await req.reader.readColumns(
-          req.featuresParquet,
+          req.scoredFeaturesParquet ?? req.featuresParquet,
           [
             { name: 'line_number', type: 'number' },
             { name: 'date', type: 'string' },

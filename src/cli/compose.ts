@@ -8,6 +8,7 @@ import type { PipelineResources } from '../../tasks/resources.js';
 import { DuckDbEngine } from '../adapters/engine/duckdb-engine.js';
 import { SparkEngine } from '../adapters/engine/spark-engine.js';
 import { DuckDbTableReader } from '../adapters/engine/duckdb-table-reader.js';
+import { VegaSvgRenderer } from '../adapters/charts/vega-svg.js';
 import { openTracking } from '../adapters/tracking/open-tracking.js';
 import { createWinstonLogger } from '../adapters/logging/winston-logger.js';
 import { createByteProgress } from '../adapters/progress/byte-progress.js';
@@ -148,6 +149,7 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
           })
         : new DuckDbEngine({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit }),
     tableReader: new DuckDbTableReader(),
+    chartRenderer: new VegaSvgRenderer(),
     ...openTracking({ env: io.env, store, clock: io.clock }),
     codeVersion,
     scratchDir: async (prefix) => {

@@ -79,7 +79,15 @@ export function isoOf(dayMonthYear: string): string {
   return `${y}-${m!.padStart(2, '0')}-${d!.padStart(2, '0')}`;
 }
 
-export async function createPredictionFixture(rows = 3000): Promise<PredictionFixture> {
+export interface FixtureOptions {
+  /** Purchase lines generated (default 3000). */
+  readonly rows?: number;
+  /** Training of version 1 (default FAST_TRAINING); version 2 is a logistic model. */
+  readonly training?: ModelConfigInput;
+}
+
+export async function createPredictionFixture(options: FixtureOptions = {}): Promise<PredictionFixture> {
+  const rows = options.rows ?? 3000;
   const dir = await mkdtemp(path.join(tmpdir(), 'returns-serve-'));
   const engine = new DuckDbEngine();
   const work = path.join(dir, 'work');
@@ -103,11 +111,11 @@ export async function createPredictionFixture(rows = 3000): Promise<PredictionFi
   const clock = new FakeClock();
   const registry = new LocalModelRegistry(store, clock);
   const reader = new DuckDbTableReader();
-  const fingerprint = { source_uri: 'synthetic://?rows=3000&seed=1', raw_sha256: 'x', features_sha256: 'y', rows: { train: 0, validation: 0, test: 0 }, date_range: { first: null, last: null } };
+  const fingerprint = { source_uri: `synthetic://?rows=${rows}&seed=1`, raw_sha256: 'x', features_sha256: 'y', rows: { train: 0, validation: 0, test: 0 }, date_range: { first: null, last: null } };
   const train = async (modelConfig: ModelConfigInput) =>
     (await trainModel({ reader, featuresParquet, asOf: TRAIN_DATE, horizonDays: 35, modelConfig, fingerprint, codeVersion: 'test' })).artifact;
   // Two different models, so responses tell the versions apart by more than their label.
-  const artifacts = [await train(FAST_TRAINING), await train({ ...FAST_TRAINING, families: ['logistic'] })] as const;
+  const artifacts = [await train(options.training ?? FAST_TRAINING), await train({ ...FAST_TRAINING, families: ['logistic'] })] as const;
   const modelKeys = ['TrainModel/date=2019-04-30/model.json', `TrainModel/date=${TRAIN_DATE}/model.json`] as const;
   for (let i = 0; i < 2; i++) {
     await store.put(modelKeys[i]!, serializeArtifact(artifacts[i]!));

@@ -113,7 +113,8 @@ export interface BasketFeatures {
  */
 export function basketFeatures(lines: readonly ScoringLine[]): BasketFeatures[] {
   const transactions = new Map<string, { lines: number; codesByModel: Map<string, Set<string>> }>();
-  const keyOf = (l: ScoringLine): string => JSON.stringify([l.buyer_id, l.transaction_id, l.date]);
+  // Fields never hold a NUL (IDs are digits, dates ISO), so it separates them safely.
+  const keyOf = (l: ScoringLine): string => `${l.buyer_id}\u0000${l.transaction_id}\u0000${l.date}`;
   for (const line of lines) {
     const key = keyOf(line);
     let t = transactions.get(key);
@@ -211,11 +212,44 @@ export interface OnlineFeatures {
 /** Every catalogue feature of each line; the lines are one request's purchase lines. */
 export function onlineFeatures(lines: readonly ScoringLine[], snapshot: HistorySnapshot): OnlineFeatures[] {
   const baskets = basketFeatures(lines);
+  // A request's lines share few dates: each date's calendar is computed once.
+  const calendars = new Map<string, CalendarFeatures>();
   return lines.map((line, i) => {
-    const history = historyFeatures(line, snapshot);
-    return {
-      values: { ...lineFeatures(line), ...calendarFeatures(line.date), ...(baskets[i] as BasketFeatures), ...history.features },
-      unseen: history.unseen,
+    let c = calendars.get(line.date);
+    if (!c) calendars.set(line.date, (c = calendarFeatures(line.date)));
+    const l = lineFeatures(line);
+    const b = baskets[i] as BasketFeatures;
+    const h = historyFeatures(line, snapshot);
+    // One literal in catalogue order (spreading the parts is several times slower per line).
+    const values: Record<string, FeatureValue> = {
+      brand: l.brand,
+      category: l.category,
+      model: l.model,
+      version_size: l.version_size,
+      version_fit: l.version_fit,
+      version_length: l.version_length,
+      quantity: l.quantity,
+      unit_price: l.unit_price,
+      discount_rate: l.discount_rate,
+      purchase_month: c.purchase_month,
+      purchase_weekday: c.purchase_weekday,
+      days_since_black_friday: c.days_since_black_friday,
+      days_to_black_friday: c.days_to_black_friday,
+      days_since_boxing_day: c.days_since_boxing_day,
+      days_to_boxing_day: c.days_to_boxing_day,
+      basket_lines: b.basket_lines,
+      basket_models: b.basket_models,
+      bracket_size: b.bracket_size,
+      buyer_prior_purchases: h.features.buyer_prior_purchases,
+      buyer_prior_returns: h.features.buyer_prior_returns,
+      buyer_return_rate: h.features.buyer_return_rate,
+      buyer_days_since_last_purchase: h.features.buyer_days_since_last_purchase,
+      model_prior_purchases: h.features.model_prior_purchases,
+      model_return_rate: h.features.model_return_rate,
+      sku_return_rate: h.features.sku_return_rate,
+      brand_return_rate: h.features.brand_return_rate,
+      category_return_rate: h.features.category_return_rate,
     };
+    return { values, unseen: h.unseen };
   });
 }

@@ -48,12 +48,12 @@ footer { font-size: 12px; color: #666; margin-top: 24px; }
  */
 export function scopeSvgIds(svg: string, prefix: string): string {
   const ids = new Map<string, string>();
-  for (const m of svg.matchAll(/\bid="([^"]+)"/g)) {
+  for (const m of svg.matchAll(/(?<![\w-])id="([^"]+)"/g)) {
     const id = m[1] as string;
     if (!ids.has(id)) ids.set(id, `${prefix}-${ids.size + 1}`);
   }
   if (ids.size === 0) return svg;
-  return svg.replace(/\b(id="|href="#|url\(#)([^")]+)/g, (whole, head: string, id: string) => {
+  return svg.replace(/(?<![\w-])(id="|href="#|url\(#)([^")]+)/g, (whole, head: string, id: string) => {
     const renamed = ids.get(id);
     return renamed === undefined ? whole : `${head}${renamed}`;
   });

@@ -23,7 +23,7 @@ const reader = new DuckDbTableReader();
 const renderer = new VegaSvgRenderer();
 
 async function dataFor(predictionsParquet: string | null): Promise<ReportData> {
-  return gatherReportData({ reader, featuresParquet: inputs.featuresParquet, predictionsParquet, model: inputs.loaded.model });
+  return gatherReportData({ reader, featuresParquet: inputs.featuresParquet, predictionsParquet, scoredFeaturesParquet: inputs.scoredFeaturesParquet, model: inputs.loaded.model });
 }
 
 function reportInput(data: ReportData, extra: Partial<BuildReportInput> = {}): BuildReportInput {
@@ -70,14 +70,25 @@ describe('buildReport on a model trained from synthetic orders', () => {
     expect(rocAuc(data.test!.p, data.test!.y)).toBeCloseTo(test.rocAuc!, 10);
   });
 
-  it('matches every scored purchase of the last day to its features', () => {
+  it('matches every purchase PredictBatch scored to its features in the next day\'s table', () => {
     const day = data.drift!.scoredDay;
     expect(day.rows).toBeGreaterThan(0);
     expect(day.matchedRows).toBe(day.rows);
-    expect(day.dates).toEqual({ first: '2019-04-30', last: '2019-04-30' });
-    expect(day.modelVersions).toEqual(['1']);
+    expect(day.dates).toEqual({ first: REPORT_AS_OF, last: REPORT_AS_OF });
+    expect(day.modelVersions).toEqual(['product-returns/1']);
     expect(data.drift!.current.rows).toBe(day.rows);
     expect(data.drift!.reference.rows).toBe(inputs.featureSummary.splits.train.rows);
+  });
+
+  it('says how many scored lines it could not find in the features table it was given', async () => {
+    // The lines dated D are not in BuildFeatures(D)'s table (it holds lines before D).
+    const unmatched = await gatherReportData({ reader, featuresParquet: inputs.featuresParquet, predictionsParquet: inputs.predictionsParquet, model: inputs.loaded.model });
+    const rows = unmatched.drift!.scoredDay.rows;
+    expect(unmatched.drift!.scoredDay).toMatchObject({ rows: data.drift!.scoredDay.rows, matchedRows: 0, dates: null });
+    const report = await buildReport(reportInput(unmatched));
+    expect(report.html).toContain(`<li class="alert info" data-level="info">${rows} of ${rows} scored rows are not in the features table; feature drift uses the other 0.</li>`);
+    // The score is still compared.
+    expect(report.html).toMatch(/<td>return_probability<\/td><td>score<\/td><td class="num">[0-9.]+<\/td>/);
   });
 
   it('writes every section and a non-empty SVG for every chart, in one page that refers to nothing outside it', async () => {
@@ -98,9 +109,9 @@ describe('buildReport on a model trained from synthetic orders', () => {
     expect(new Set(ids).size).toBe(ids.length);
     // The facts people read first.
     expect(report.html).toContain(`Product returns report, ${REPORT_AS_OF}`);
-    expect(report.html).toContain('labels are mature for purchases up to 2019-03-26');
+    expect(report.html).toContain('labels are mature for purchases up to 2019-03-25');
     expect(report.html).toContain('version 3 promoted (was 2)');
-    expect(report.markdown).toMatch(/^# Product returns report, 2019-05-01\n/);
+    expect(report.markdown).toMatch(/^# Product returns report, 2019-04-30\n/);
     for (const title of ['## Data quality', '## Training data and label maturity', '## Models', '## Test metrics', '## Feature importance', '## Return rate by category, brand and size', '## Drift']) {
       expect(report.markdown).toContain(`\n${title}\n`);
     }

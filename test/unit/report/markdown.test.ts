@@ -93,8 +93,8 @@ describe('reportHtml', () => {
 
 describe('scopeSvgIds', () => {
   it('renames ids in order of definition and every reference to them', () => {
-    const svg = '<svg><g id="clip9"/><g id="grad2"/><use href="#grad2"/><g clip-path="url(#clip9)"/><g fill="url(#other)"/></svg>';
-    expect(scopeSvgIds(svg, 'c')).toBe('<svg><g id="c-1"/><g id="c-2"/><use href="#c-2"/><g clip-path="url(#c-1)"/><g fill="url(#other)"/></svg>');
+    const svg = '<svg><g id="clip9"/><g id="grad2" data-id="clip9"/><use href="#grad2"/><g clip-path="url(#clip9)"/><g fill="url(#other)"/></svg>';
+    expect(scopeSvgIds(svg, 'c')).toBe('<svg><g id="c-1"/><g id="c-2" data-id="clip9"/><use href="#c-2"/><g clip-path="url(#c-1)"/><g fill="url(#other)"/></svg>');
     expect(scopeSvgIds('<svg/>', 'c')).toBe('<svg/>');
   });
 });
