@@ -66,9 +66,14 @@ export const configSchema = z
         timeoutSeconds: z.number().positive().default(3600),
         /** Extra Spark properties, passed as --conf. */
         conf: z.record(z.string(), z.string()).default({}),
+        /**
+         * The hadoop-aws and AWS SDK jars sit at the same path on every node (one machine, or a
+         * shared install): executors load them in place instead of copying ~650 MB per job.
+         */
+        jarsOnEveryNode: z.boolean().default(false),
       })
       .strict()
-      .default({ driverMemory: '1g', timeoutSeconds: 3600, conf: {} }),
+      .default({ driverMemory: '1g', timeoutSeconds: 3600, conf: {}, jarsOnEveryNode: false }),
     /** Model families, hyperparameter search, calibration and importance (src/domain/model/selection.ts). */
     training: modelConfigSchema.prefault({}),
     /** Champion/challenger: promote a new model only if it is better by these margins on the same test window. */

@@ -7,6 +7,10 @@
  * "missing" (the reference every model handles; training medians are not stored):
  * contribution = p(line) - p(line with the feature missing). Positive: the value raises the
  * return probability. All the modified copies of all lines are scored in one predictProba call.
+ *
+ * A predictProba call has a fixed cost (a tree model compiles its trees against the matrix's
+ * levels) that dwarfs the per-row cost of a single line, so ScoreBatcher scores the small
+ * requests that are waiting at the same moment in one call.
  */
 import type { RateKey } from '../domain/features/catalogue.js';
 import { onlineFeatures, type FeatureValue, type HistorySnapshot, type ScoringLine } from '../domain/features/online-features.js';
@@ -34,6 +38,11 @@ export interface ScoreOptions {
   readonly topContributions: number;
 }
 
+/** One request's lines: their basket features come from these lines only. */
+export interface ScoreRequest extends ScoreOptions {
+  readonly lines: readonly ScoringLine[];
+}
+
 /** A model ready to score: its feature list is read once, not per request. */
 export class LineScorer {
   readonly features: readonly FeatureSpec[];
@@ -43,39 +52,64 @@ export class LineScorer {
   }
 
   score(lines: readonly ScoringLine[], snapshot: HistorySnapshot, options: ScoreOptions): LineScore[] {
-    const online = onlineFeatures(lines, snapshot);
-    const values = online.map((o) => this.features.map((f) => o.values[f.name] ?? null));
-    const explain = options.topContributions > 0;
-    const p = this.model.predictProba(matrixWithMaskedCopies(this.features, values, explain));
-    const block = explain ? this.features.length + 1 : 1;
-    return online.map((o, i) => {
-      const base = p[i * block] as number;
-      if (!explain) return { returnProbability: base, contributions: [], unseen: o.unseen };
-      const all: Contribution[] = [];
-      this.features.forEach((f, j) => {
-        const contribution = base - (p[i * block + 1 + j] as number);
-        if (contribution !== 0) all.push({ feature: f.name, value: values[i]![j] ?? null, contribution });
+    return this.scoreRequests([{ lines, topContributions: options.topContributions }], snapshot)[0] as LineScore[];
+  }
+
+  /** Several requests in one predictProba call; the answer of each request, in order. */
+  scoreRequests(requests: readonly ScoreRequest[], snapshot: HistorySnapshot): LineScore[][] {
+    const perRequest = requests.map((r) => onlineFeatures(r.lines, snapshot));
+    const values: FeatureValue[][] = [];
+    const masked: boolean[] = [];
+    perRequest.forEach((online, k) => {
+      for (const o of online) {
+        values.push(this.features.map((f) => o.values[f.name] ?? null));
+        masked.push((requests[k] as ScoreRequest).topContributions > 0);
+      }
+    });
+    const p = this.model.predictProba(matrixWithMaskedCopies(this.features, values, masked));
+    const block = this.features.length + 1;
+    let line = 0;
+    let row = 0;
+    return perRequest.map((online, k) => {
+      const top = (requests[k] as ScoreRequest).topContributions;
+      return online.map((o): LineScore => {
+        const lineValues = values[line++] as FeatureValue[];
+        const base = p[row] as number;
+        if (top <= 0) {
+          row += 1;
+          return { returnProbability: base, contributions: [], unseen: o.unseen };
+        }
+        const all: Contribution[] = [];
+        this.features.forEach((f, j) => {
+          const contribution = base - (p[row + 1 + j] as number);
+          if (contribution !== 0) all.push({ feature: f.name, value: lineValues[j] ?? null, contribution });
+        });
+        row += block;
+        all.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+        return { returnProbability: base, contributions: all.slice(0, top), unseen: o.unseen };
       });
-      all.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-      return { returnProbability: base, contributions: all.slice(0, options.topContributions), unseen: o.unseen };
     });
   }
 }
 
 /**
- * The lines' feature matrix. With `masked`, each line is a block of 1 + F rows: the line, then
- * one copy per feature with that feature missing (NaN, or code -1).
+ * The lines' feature matrix. A masked line is a block of 1 + F rows: the line, then one copy per
+ * feature with that feature missing (NaN, or code -1); an unmasked line is its one row.
+ * `masked` is one flag for every line, or a flag per line.
  */
-export function matrixWithMaskedCopies(specs: readonly FeatureSpec[], values: readonly (readonly FeatureValue[])[], masked: boolean): FeatureMatrix {
-  const block = masked ? specs.length + 1 : 1;
-  const rows = values.length * block;
+export function matrixWithMaskedCopies(specs: readonly FeatureSpec[], values: readonly (readonly FeatureValue[])[], masked: boolean | readonly boolean[]): FeatureMatrix {
+  const block = specs.length + 1;
+  const isMasked = (i: number): boolean => (typeof masked === 'boolean' ? masked : masked[i] === true);
+  const starts = new Int32Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) starts[i + 1] = (starts[i] as number) + (isMasked(i) ? block : 1);
+  const rows = starts[values.length] as number;
   const columns = specs.map((spec, j): FeatureColumn => {
     if (spec.kind === 'numeric') {
       const out = new Float64Array(rows);
       values.forEach((line, i) => {
         const v = line[j];
-        out.fill(typeof v === 'number' ? v : Number.NaN, i * block, (i + 1) * block);
-        if (masked) out[i * block + 1 + j] = Number.NaN;
+        out.fill(typeof v === 'number' ? v : Number.NaN, starts[i], starts[i + 1]);
+        if (isMasked(i)) out[(starts[i] as number) + 1 + j] = Number.NaN;
       });
       return { name: spec.name, kind: 'numeric', values: out };
     }
@@ -93,10 +127,80 @@ export function matrixWithMaskedCopies(specs: readonly FeatureSpec[], values: re
           index.set(text, code);
         }
       }
-      codes.fill(code, i * block, (i + 1) * block);
-      if (masked) codes[i * block + 1 + j] = -1;
+      codes.fill(code, starts[i], starts[i + 1]);
+      if (isMasked(i)) codes[(starts[i] as number) + 1 + j] = -1;
     });
     return { name: spec.name, kind: 'categorical', codes, levels };
   });
   return { rows, columns };
+}
+
+interface PendingRequest {
+  readonly request: ScoreRequest;
+  resolve(scores: LineScore[]): void;
+  reject(err: unknown): void;
+}
+
+interface PendingGroup {
+  readonly scorer: LineScorer;
+  readonly snapshot: HistorySnapshot;
+  readonly requests: PendingRequest[];
+  lines: number;
+}
+
+/** Requests of at most this many lines wait to be scored together; larger ones are scored at once. */
+export const COALESCE_MAX_LINES = 50;
+
+/**
+ * Scores the small requests waiting at the same moment in one predictProba call per model and
+ * snapshot. `defer` runs the flush after the requests already received have been read (the
+ * server passes setImmediate: requests whose bytes arrived together are scored together, and a
+ * lone request waits for nothing but the end of the current event-loop turn).
+ */
+export class ScoreBatcher {
+  private groups: PendingGroup[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly defer: (flush: () => void) => void,
+    private readonly maxLines = 4 * COALESCE_MAX_LINES,
+  ) {}
+
+  score(scorer: LineScorer, snapshot: HistorySnapshot, request: ScoreRequest): Promise<LineScore[]> {
+    if (request.lines.length > COALESCE_MAX_LINES) return Promise.resolve().then(() => scorer.scoreRequests([request], snapshot)[0] as LineScore[]);
+    return new Promise((resolve, reject) => {
+      let group = this.groups.find((g) => g.scorer === scorer && g.snapshot === snapshot && g.lines + request.lines.length <= this.maxLines);
+      if (!group) this.groups.push((group = { scorer, snapshot, requests: [], lines: 0 }));
+      group.requests.push({ request, resolve, reject });
+      group.lines += request.lines.length;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        this.defer(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const groups = this.groups;
+    this.groups = [];
+    this.scheduled = false;
+    for (const group of groups) {
+      try {
+        const answers = group.scorer.scoreRequests(
+          group.requests.map((r) => r.request),
+          group.snapshot,
+        );
+        group.requests.forEach((r, i) => r.resolve(answers[i] as LineScore[]));
+      } catch {
+        // Score each request alone, so a request that cannot be scored fails only itself.
+        for (const r of group.requests) {
+          try {
+            r.resolve(group.scorer.scoreRequests([r.request], group.snapshot)[0] as LineScore[]);
+          } catch (err) {
+            r.reject(err);
+          }
+        }
+      }
+    }
+  }
 }

@@ -36,9 +36,14 @@ function encodingOf(family: string, kind: 'numeric' | 'categorical'): string {
   return kind === 'numeric' ? 'quantile bins, missing -> own bin' : 'category bins (rare levels -> other, missing -> own bin)';
 }
 
-/** Double-quoted SQL identifier: portable between DuckDB and Spark SQL (ANSI mode). */
+/**
+ * A feature column in model.sql. Feature names are plain snake_case identifiers, written bare:
+ * DuckDB reads `"x"` as a column but Spark SQL reads it as a string literal, and Spark's
+ * backticks are not DuckDB's, so a bare name is the one spelling both engines share.
+ */
 export function featureColumnSql(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`feature name ${JSON.stringify(name)} is not a plain identifier`);
+  return name;
 }
 
 /** The features table's mature rows of the three splits, as a matrix, labels and split names. */

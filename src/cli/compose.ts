@@ -146,6 +146,7 @@ export function composeRuntime(io: CliIo, config: ReturnsConfig, codeVersion: st
             driverMemory: config.spark.driverMemory,
             timeoutMs: config.spark.timeoutSeconds * 1000,
             conf: config.spark.conf,
+            jarsOnEveryNode: config.spark.jarsOnEveryNode,
           })
         : new DuckDbEngine({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit }),
     tableReader: new DuckDbTableReader(),

@@ -98,6 +98,6 @@ describe('locations and names', () => {
   });
 
   it('quotes paths with single quotes', () => {
-    expect(inputViewSql({ name: 'x', location: "/tmp/it's.parquet", format: 'parquet' })).toContain("read_parquet('/tmp/it''s.parquet')");
+    expect(inputViewSql({ name: 'x', location: "/tmp/it's.parquet", format: 'parquet' })).toContain("read_parquet('/tmp/it''s.parquet', hive_partitioning = false)");
   });
 });

@@ -250,11 +250,23 @@ describe('prediction API contract', () => {
     expect(Object.keys(r.json.paths).sort()).toEqual([...routes].sort());
     expect(Object.keys(r.json.paths['/v1/predictions'].post.responses).sort()).toEqual(['200', '400', '401', '413', '415', '503']);
     const schema = r.json.paths['/v1/predictions'].post.requestBody.content['application/json'].schema;
-    expect(JSON.stringify(schema)).toContain('Purchased Item Count');
+    expect(JSON.stringify(r.json)).toContain('Purchased Item Count');
+    // Every reference points into the document itself.
+    const refs = [...r.text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) {
+      const target = ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], r.json);
+      expect({ ref, found: target !== undefined }).toEqual({ ref, found: true });
+    }
+    expect(JSON.stringify(schema)).toContain('#/components/schemas/PurchaseLine');
     const docs = await call(base(), 'GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toMatch(/text\/html/);
     for (const route of routes) expect(docs.text).toContain(`<code>${route}</code>`);
+    expect(docs.text).toContain('<h2>Schema <code>PurchaseLine</code></h2>');
     expect(docs.text).not.toMatch(/<script|<link|src=|https?:\/\//);
   });
 
@@ -303,12 +315,13 @@ describe('serving lifecycle', () => {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       });
       req.on('error', reject);
-      req.write(body.slice(0, half));
-      // The request is in flight (headers and half the body sent) when the server starts closing.
-      setTimeout(() => {
+      // Once the server has the request (headers and half the body), it starts closing; then the
+      // rest of the body arrives.
+      server.app.server.once('request', () => {
         closed = server.close();
         setTimeout(() => req.end(body.slice(half)), 100);
-      }, 100);
+      });
+      req.write(body.slice(0, half));
     });
     let closed: Promise<void> | undefined;
     const r = await answer;

@@ -24,10 +24,18 @@ export interface OpenApiOptions {
 
 type Json = Record<string, unknown>;
 
-/** JSON Schema of what a client sends (input side of transforms), without the $schema line. */
+/** Schemas with an id (the purchase line), defined once under components.schemas. */
+const components: Record<string, Json> = {};
+
+/**
+ * JSON Schema of a zod schema (`input`: what a client sends, before transforms), without the
+ * $schema line; definitions it names go to components.schemas, where OpenAPI refers to them.
+ */
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
-  return rest;
+  const { $schema: _drop, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  const toComponents = (value: unknown): Json => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
+  for (const [name, def] of Object.entries(($defs as Record<string, unknown> | undefined) ?? {})) components[name] = toComponents(def);
+  return toComponents(rest);
 }
 
 const json = (schema: z.ZodType, description: string, io: 'input' | 'output' = 'output'): Json => ({
@@ -41,57 +49,61 @@ export function openApiDocument(options: OpenApiOptions): Json {
   const secured = options.authRequired ? { security: [{ bearer: [] }] } : {};
   const unauthorized = options.authRequired ? { 401: ERROR('missing or wrong bearer token') } : {};
   const contributions = schemaOf(predictionQuerySchema, 'input') as { properties: { contributions: Json } };
+  const paths = {
+    '/v1/predictions': {
+      post: {
+        summary: 'Score purchase lines',
+        description: `One purchase line, or {"lines": [...]} with up to ${options.maxBatchLines} lines; bodies over ${options.bodyLimitBytes} bytes get 413. Each line gets its return probability and the features that move it most.`,
+        ...secured,
+        parameters: [{ name: 'contributions', in: 'query', required: false, schema: contributions.properties.contributions, description: 'contributions per line (default 5, 0 for none)' }],
+        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(predictionRequestSchema(options.maxBatchLines), 'input'), example: purchaseLineSchema.meta()?.example } } },
+        responses: {
+          200: json(predictionResponseSchema, 'the predictions, in the order of the lines'),
+          400: ERROR('the body or query is invalid: every problem with its field path'),
+          ...unauthorized,
+          413: ERROR(`the body is larger than ${options.bodyLimitBytes} bytes`),
+          415: ERROR('the body is not application/json'),
+          503: ERROR('no model is loaded yet'),
+        },
+      },
+    },
+    '/v1/model': {
+      get: {
+        summary: 'The model being served',
+        description: 'Version, as-of date, metrics and features of the model, and the history snapshot served with it.',
+        ...secured,
+        responses: { 200: json(modelResponseSchema, 'the served model'), ...unauthorized, 503: ERROR('no model is loaded yet') },
+      },
+    },
+    '/healthz': {
+      get: { summary: 'Liveness', description: 'The process answers (never needs a token).', responses: { 200: json(healthResponseSchema, 'alive') } },
+    },
+    '/readyz': {
+      get: {
+        summary: 'Readiness',
+        description: 'Ready when a model is loaded.',
+        ...secured,
+        responses: { 200: json(readyResponseSchema, 'a model is loaded'), ...unauthorized, 503: json(readyResponseSchema, 'no model loaded yet') },
+      },
+    },
+    '/openapi.json': { get: { summary: 'This document', ...secured, responses: { 200: { description: 'the OpenAPI document' }, ...unauthorized } } },
+    '/docs': { get: { summary: 'Browsable API documentation', ...secured, responses: { 200: { description: 'an HTML page' }, ...unauthorized } } },
+  };
   return {
     openapi: '3.1.0',
     info: {
       title: 'returns prediction API',
       version: options.version,
       description:
-        'Probability that a purchase line is returned, from the champion model. Send lines with the order file\'s column names. ' +
+        "Probability that a purchase line is returned, from the champion model. Send lines with the order file's column names. " +
         'History features (buyer, model, SKU, brand and category history) come from the newest BuildFeatures snapshot; a key it does not know ' +
         'gets zero prior purchases and returns and the global return rate.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'RETURNS_API_TOKEN, when the server sets it' } } },
-    paths: {
-      '/v1/predictions': {
-        post: {
-          summary: 'Score purchase lines',
-          description: `One purchase line, or {"lines": [...]} with up to ${options.maxBatchLines} lines; bodies over ${options.bodyLimitBytes} bytes get 413. Each line gets its return probability and the features that move it most.`,
-          ...secured,
-          parameters: [{ name: 'contributions', in: 'query', required: false, schema: contributions.properties.contributions, description: 'contributions per line (default 5, 0 for none)' }],
-          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(predictionRequestSchema(options.maxBatchLines), 'input'), example: purchaseLineSchema.meta()?.example } } },
-          responses: {
-            200: json(predictionResponseSchema, 'the predictions, in the order of the lines'),
-            400: ERROR('the body or query is invalid: every problem with its field path'),
-            ...unauthorized,
-            413: ERROR(`the body is larger than ${options.bodyLimitBytes} bytes`),
-            415: ERROR('the body is not application/json'),
-            503: ERROR('no model is loaded yet'),
-          },
-        },
-      },
-      '/v1/model': {
-        get: {
-          summary: 'The model being served',
-          description: 'Version, as-of date, metrics and features of the model, and the history snapshot served with it.',
-          ...secured,
-          responses: { 200: json(modelResponseSchema, 'the served model'), ...unauthorized, 503: ERROR('no model is loaded yet') },
-        },
-      },
-      '/healthz': {
-        get: { summary: 'Liveness', description: 'The process answers (never needs a token).', responses: { 200: json(healthResponseSchema, 'alive') } },
-      },
-      '/readyz': {
-        get: {
-          summary: 'Readiness',
-          description: 'Ready when a model is loaded.',
-          ...secured,
-          responses: { 200: json(readyResponseSchema, 'a model is loaded'), ...unauthorized, 503: json(readyResponseSchema, 'no model loaded yet') },
-        },
-      },
-      '/openapi.json': { get: { summary: 'This document', ...secured, responses: { 200: { description: 'the OpenAPI document' }, ...unauthorized } } },
-      '/docs': { get: { summary: 'Browsable API documentation', ...secured, responses: { 200: { description: 'an HTML page' }, ...unauthorized } } },
+    components: {
+      schemas: { ...components },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'RETURNS_API_TOKEN, when the server sets it' } },
     },
+    paths,
   };
 }
 
@@ -143,6 +155,9 @@ pre{background:#f4f6f9;padding:.6rem;overflow:auto;font-size:.8rem}code{font-siz
     .flatMap(([route, methods]) => Object.keys(methods).map((m) => `<li><a href="#${escapeHtml(`${m}-${route}`)}">${escapeHtml(m.toUpperCase())} ${escapeHtml(route)}</a></li>`))
     .join('')}</ul></nav>
 ${sections.join('\n')}
+${Object.entries(((doc.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {}))
+    .map(([name, schema]) => `<section id="schema-${escapeHtml(name)}"><h2>Schema <code>${escapeHtml(name)}</code></h2>${pretty(schema)}</section>`)
+    .join('\n')}
 </body></html>
 `;
 }

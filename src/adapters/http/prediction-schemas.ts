@@ -119,6 +119,8 @@ export const purchaseLineSchema = z
   })
   .strict()
   .meta({
+    // An id: the OpenAPI document defines the line once ($defs) and refers to it.
+    id: 'PurchaseLine',
     title: 'PurchaseLine',
     description: "One purchase line, keyed by the order file's column names. Unknown keys are refused; outcome columns are ignored.",
     example: {

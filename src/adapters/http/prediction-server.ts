@@ -12,6 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ModelHolder } from '../../application/model-holder.js';
+import { ScoreBatcher } from '../../application/score-lines.js';
 import type { Logger } from '../../ports/logger.js';
 import { openApiDocument, renderDocsPage } from './prediction-openapi.js';
 import { DEFAULT_MAX_BATCH_LINES, fieldOf, parsePredictionBody, predictionQuerySchema } from './prediction-schemas.js';
@@ -99,6 +100,8 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
     if (closing) reply.header('connection', 'close');
     return payload;
   });
+  // Small requests read in the same event-loop turn are scored in one model call.
+  const batcher = new ScoreBatcher((flush) => void setImmediate(flush));
   const token = options.token;
   const redact = (text: string): string => (token ? text.split(token).join('***') : text);
 
@@ -205,7 +208,7 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
     if (!query.success || !body.success) {
       return reply.code(400).send({ error: `invalid request: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems });
     }
-    const scores = state.scorer.score(body.lines, state.snapshot, { topContributions: query.data.contributions });
+    const scores = await batcher.score(state.scorer, state.snapshot, { lines: body.lines, topContributions: query.data.contributions });
     notes.set(request, { lines: body.lines.length, modelVersion: state.model.label });
     return {
       model_version: state.model.label,

@@ -60,5 +60,5 @@ describe('model SQL on Spark', () => {
       });
       expect({ model: c.name, agrees: worst < 1e-9 }).toEqual({ model: c.name, agrees: true });
     });
-  }, 300_000);
+  }, 900_000);
 });

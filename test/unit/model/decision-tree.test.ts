@@ -65,5 +65,5 @@ describe('decision tree (CART)', () => {
     expect(JSON.stringify(fit().toJSON())).toBe(JSON.stringify(a.toJSON()));
     const back = classifierFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
     expect(Array.from(back.predictProba(d.vx))).toEqual(Array.from(a.predictProba(d.vx)));
-  });
+  }, 30_000);
 });

@@ -39,7 +39,7 @@ describe('gradient-boosted trees', () => {
     const logistic = new LogisticClassifier();
     logistic.fit(numericOnly.x, numericOnly.y);
     expect(rocAuc(gbdt.predictProba(numericOnly.vx), numericOnly.vy)).toBeGreaterThan(rocAuc(logistic.predictProba(numericOnly.vx), numericOnly.vy) - 0.01);
-  });
+  }, 30_000);
 
   it('learns where missing values go', () => {
     const rng = Rng.fromSeed(4);
@@ -84,5 +84,5 @@ describe('gradient-boosted trees', () => {
     expect(json(2)).not.toBe(first);
     const back = classifierFromJSON(JSON.parse(first));
     expect(JSON.stringify(back.toJSON())).toBe(first);
-  });
+  }, 30_000);
 });

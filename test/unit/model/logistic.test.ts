@@ -63,5 +63,5 @@ describe('logistic regression', () => {
     const json = JSON.stringify(model.toJSON());
     expect(JSON.stringify(fit().toJSON())).toBe(json);
     expect(Array.from(classifierFromJSON(JSON.parse(json)).predictProba(d.vx))).toEqual(Array.from(model.predictProba(d.vx)));
-  });
+  }, 30_000);
 });

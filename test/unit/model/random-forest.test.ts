@@ -22,5 +22,5 @@ describe('random forest', () => {
     expect(JSON.stringify(fit(3).toJSON())).toBe(json);
     expect(JSON.stringify(fit(4).toJSON())).not.toBe(json);
     expect(Array.from(classifierFromJSON(JSON.parse(json)).predictProba(d.vx))).toEqual(Array.from(forest.predictProba(d.vx)));
-  });
+  }, 30_000);
 });

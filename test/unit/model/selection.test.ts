@@ -70,7 +70,7 @@ describe('model selection', () => {
     expect(JSON.stringify(run().model.toJSON())).toBe(json);
     const back = CalibratedModel.fromJSON(JSON.parse(json));
     expect(Array.from(back.predictProba(test.vx))).toEqual(Array.from(outcome.model.predictProba(test.vx)));
-  });
+  }, 30_000);
 });
 
 describe('permutation importance', () => {

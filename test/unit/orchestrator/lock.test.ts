@@ -3,7 +3,8 @@ import { StoreLocks } from '../../../src/orchestrator/lock.js';
 import { FakeClock } from '../../harness/fake-clock.js';
 import { MemoryObjectStore } from '../../harness/memory-store.js';
 
-const options = { leaseMs: 10_000, heartbeatMs: 1_000_000, pollMs: 500 };
+// A long lease: the fake clock moves on with every poll, and only the expiry test lets it run out.
+const options = { leaseMs: 1_000_000_000, heartbeatMs: 1_000_000_000, pollMs: 500 };
 
 function locks(store: MemoryObjectStore, clock: FakeClock, pid: number, alive: (pid: number) => boolean = () => true) {
   return new StoreLocks(store, clock, { runId: `run-${pid}`, host: 'h1', pid }, options, createMemoryLogger(), alive);
@@ -39,7 +40,7 @@ describe('store locks', () => {
     const store = new MemoryObjectStore();
     const clock = new FakeClock();
     await locks(store, clock, 1).acquire('T/_LOCK', { isDone: async () => false });
-    clock.advance(11_000); // the holder stopped heartbeating
+    clock.advance(options.leaseMs + 1); // the holder stopped heartbeating
     const results = await Promise.all(
       [2, 3, 4].map((pid) => locks(store, clock, pid).acquire('T/_LOCK', { isDone: async () => false, noWait: true })),
     );

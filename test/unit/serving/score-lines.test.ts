@@ -1,5 +1,5 @@
 /** Scoring raw lines: the masked copies behind the contributions, and how contributions are ranked. */
-import { LineScorer, matrixWithMaskedCopies } from '../../../src/application/score-lines.js';
+import { COALESCE_MAX_LINES, LineScorer, matrixWithMaskedCopies, ScoreBatcher } from '../../../src/application/score-lines.js';
 import { EMPTY_SNAPSHOT, type ScoringLine } from '../../../src/domain/features/online-features.js';
 import type { CalibratedModel } from '../../../src/domain/model/calibrated-model.js';
 import type { CategoricalColumn, FeatureMatrix, NumericColumn } from '../../../src/domain/model/feature-matrix.js';
@@ -36,6 +36,7 @@ function fakeModel(calls: FeatureMatrix[]): CalibratedModel {
         const code = brand.codes[i] as number;
         const q = quantity.values[i] as number;
         const d = discount.values[i] as number;
+        if (q === 999) throw new Error('cannot score quantity 999');
         return ((code >= 0 && brand.levels[code] === 'QID' ? 20 : 0) + (Number.isNaN(q) ? 0 : q) + (Number.isNaN(d) ? 0 : 100 * d)) / 100;
       });
     },
@@ -86,5 +87,43 @@ describe('LineScorer', () => {
     const [c] = scorer.score([LINE], EMPTY_SNAPSHOT, { topContributions: 0 });
     expect(calls[calls.length - 1]!.rows).toBe(1);
     expect(c!.contributions).toEqual([]);
+  });
+});
+
+describe('ScoreBatcher', () => {
+  /** Runs the deferred flush when the test says so. */
+  function manual(): { defer: (f: () => void) => void; flush: () => void } {
+    let pending: (() => void) | undefined;
+    return { defer: (f) => void (pending = f), flush: () => pending?.() };
+  }
+
+  it('scores the requests waiting together in one call, each as if alone', async () => {
+    const calls: FeatureMatrix[] = [];
+    const scorer = new LineScorer(fakeModel(calls));
+    const m = manual();
+    const batcher = new ScoreBatcher(m.defer);
+    const a = batcher.score(scorer, EMPTY_SNAPSHOT, { lines: [LINE], topContributions: 5 });
+    const b = batcher.score(scorer, EMPTY_SNAPSHOT, { lines: [LINE, { ...LINE, item_code: 'SKU-2', purchased_item_count: 3 }], topContributions: 0 });
+    expect(calls).toHaveLength(0);
+    m.flush();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.rows).toBe(4 + 2); // one masked line (itself + 3 copies), two plain lines
+    expect(ra).toEqual(scorer.score([LINE], EMPTY_SNAPSHOT, { topContributions: 5 }));
+    expect(rb).toEqual(scorer.score([LINE, { ...LINE, item_code: 'SKU-2', purchased_item_count: 3 }], EMPTY_SNAPSHOT, { topContributions: 0 }));
+  });
+
+  it('scores a large request at once, and fails only the request that cannot be scored', async () => {
+    const calls: FeatureMatrix[] = [];
+    const scorer = new LineScorer(fakeModel(calls));
+    const m = manual();
+    const batcher = new ScoreBatcher(m.defer);
+    const big = await batcher.score(scorer, EMPTY_SNAPSHOT, { lines: Array.from({ length: COALESCE_MAX_LINES + 1 }, () => LINE), topContributions: 0 });
+    expect(big).toHaveLength(COALESCE_MAX_LINES + 1);
+    const good = batcher.score(scorer, EMPTY_SNAPSHOT, { lines: [LINE], topContributions: 0 });
+    const bad = batcher.score(scorer, EMPTY_SNAPSHOT, { lines: [{ ...LINE, purchased_item_count: 999 }], topContributions: 0 });
+    m.flush();
+    await expect(bad).rejects.toThrow(/quantity 999/);
+    expect((await good)[0]!.returnProbability).toBeCloseTo(0.41, 12);
   });
 });
