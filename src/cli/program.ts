@@ -8,6 +8,7 @@ import type { RunSummary } from '../orchestrator/scheduler.js';
 import { formatSummary, summaryJson } from '../orchestrator/summary.js';
 import type { AnyTask } from '../orchestrator/task.js';
 import { registerGenerate } from './commands/generate.js';
+import { checkSourcesUnchanged } from './source-guard.js';
 import { registerServe } from './commands/serve.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerPredict } from './commands/predict.js';
@@ -100,6 +101,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const task = taskFrom(name, opts);
       const rt = await runtime(opts);
       try {
+        await checkSourcesUnchanged(rt, [task], opts.force ?? []);
         const summary = await rt.scheduler({ workers: rt.config.workers, ...(opts.force ? { force: opts.force } : {}), lockWait: opts.wait }).run([task]);
         report(rt, summary, opts.json);
       } finally {
@@ -120,6 +122,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const tasks = dateRange(from, to).map((d) => taskFrom(name, opts, d));
       const rt = await runtime(opts);
       try {
+        await checkSourcesUnchanged(rt, tasks, []);
         report(rt, await rt.scheduler({ workers: rt.config.workers }).run(tasks), opts.json);
       } finally {
         await rt.store.close();

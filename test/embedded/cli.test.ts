@@ -119,4 +119,13 @@ describe('returns CLI on the embedded defaults', () => {
     const runLog = await readFile(path.join(cwd, 'data/_runs', runs[0]!), 'utf8');
     for (const text of [r.stdout, r.stderr, runLog]) expect(text).not.toContain(secret);
   });
+
+  it('refuses to reuse a day ingested from another source, and re-ingests with --force IngestOrders', async () => {
+    expect((await cli(['run', 'IngestOrders', '--date', '2026-11-27', '--source', 'synthetic://?rows=50&seed=1'], { cwd })).code).toBe(0);
+    const other = await cli(['run', 'IngestOrders', '--date', '2026-11-27', '--source', 'synthetic://?rows=50&seed=2'], { cwd });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/^returns: error: IngestOrders\(date=2026-11-27\) was ingested from synthetic:\/\/\?rows=50&seed=1.*, not synthetic:\/\/\?rows=50&seed=2.*; run again with --force IngestOrders/);
+    const forced = await cli(['run', 'IngestOrders', '--date', '2026-11-27', '--source', 'synthetic://?rows=50&seed=2', '--force', 'IngestOrders', '--json'], { cwd });
+    expect(JSON.parse(forced.stdout.trim().split('\n').pop()!).ran).toEqual(['IngestOrders(date=2026-11-27)']);
+  });
 });

@@ -33,6 +33,9 @@ export const FAST_CONFIG = {
  * - `_runs/`, `_tracking/`, `_registry/`: run logs, tracking records and registry audit are
  *   keyed by and contain run ids and wall-clock times by design.
  * - `_LOCK*`, `.staging/`: coordination and in-flight files, not outputs.
+ * - `.<name>.<pid>.<n>.tmp`: the DuckDB engine's staging file of an output, renamed into place when
+ *   complete; a writer killed mid-write leaves it behind (never read, never cleaned up: the crash
+ *   test counts and prints these orphans, see ORPHAN_STAGING).
  * - `TrainModel/date=D/tracking.json`: names the tracking record, whose id contains the run id, and
  *   the store location of the tracker (differs between two stores).
  * - `RegisterModel/date=D/registration.json`: names the registry by its store location (the same
@@ -41,7 +44,9 @@ export const FAST_CONFIG = {
  * features, model, model SQL, training report, predictions, summaries, report.html, report.md) was
  * byte-identical between two uninterrupted runs and must stay so after kills.
  */
-export const RUN_SPECIFIC = [/(^|\/)_SUCCESS$/, /^_runs\//, /^_tracking\//, /^_registry\//, /(^|\/)_LOCK/, /(^|\/)\.staging\//];
+/** A staging file of the DuckDB engine (src/adapters/engine/duckdb-engine.ts). */
+export const ORPHAN_STAGING = /(^|\/)\.[^/]+\.\d+\.\d+\.tmp$/;
+export const RUN_SPECIFIC = [ORPHAN_STAGING, /(^|\/)_SUCCESS$/, /^_runs\//, /^_tracking\//, /^_registry\//, /(^|\/)_LOCK/, /(^|\/)\.staging\//];
 export const RUN_SPECIFIC_FILES = [/^TrainModel\/date=[^/]+\/tracking\.json$/, /^RegisterModel\/date=[^/]+\/registration\.json$/];
 
 export function isComparable(key: string): boolean {
