@@ -184,18 +184,23 @@ WHERE t.purchases > 0`,
   ];
 }
 
-/** Basket shape: per model within a transaction first, then per transaction from those rows. */
+/**
+ * Basket shape in one table, one row per model within a transaction: its sizes, and the
+ * transaction's lines and models (window totals over the transaction), so the features join one
+ * table rather than two.
+ */
 function basketSteps(): SqlStep[] {
+  const transaction = 'OVER (PARTITION BY buyer_id, transaction_id, date)';
   return [
     {
-      name: 'fx_bracket',
-      sql: `SELECT buyer_id, transaction_id, date, item_id, COUNT(*) AS lines, COUNT(DISTINCT item_code) AS sizes
-FROM fx_orders WHERE is_purchase = 1 GROUP BY buyer_id, transaction_id, date, item_id`,
-    },
-    {
       name: 'fx_basket',
-      sql: `SELECT buyer_id, transaction_id, date, SUM(lines) AS lines, COUNT(*) AS models
-FROM fx_bracket GROUP BY buyer_id, transaction_id, date`,
+      sql: `SELECT buyer_id, transaction_id, date, item_id, sizes,
+  SUM(lines) ${transaction} AS basket_lines,
+  COUNT(*) ${transaction} AS basket_models
+FROM (
+  SELECT buyer_id, transaction_id, date, item_id, COUNT(*) AS lines, COUNT(DISTINCT item_code) AS sizes
+  FROM fx_orders WHERE is_purchase = 1 GROUP BY buyer_id, transaction_id, date, item_id
+) m`,
     },
   ];
 }
@@ -255,9 +260,9 @@ const FEATURE_EXPRESSIONS: Readonly<Record<string, string>> = {
   days_to_black_friday: 'c.days_to_black_friday',
   days_since_boxing_day: 'c.days_since_boxing_day',
   days_to_boxing_day: 'c.days_to_boxing_day',
-  basket_lines: 'b.lines',
-  basket_models: 'b.models',
-  bracket_size: 'k.sizes',
+  basket_lines: 'b.basket_lines',
+  basket_models: 'b.basket_models',
+  bracket_size: 'b.sizes',
   buyer_prior_purchases: 'h_buyer.prior_purchases',
   buyer_prior_returns: 'h_buyer.prior_returns',
   buyer_return_rate: smoothedRate('h_buyer', 'buyer'),
@@ -289,8 +294,7 @@ function featuresStep(): SqlStep {
     sql: `SELECT ${[...keys, ...labels].join(', ')},
   ${features.join(',\n  ')}
 FROM fx_labelled p
-LEFT JOIN fx_basket b ON b.buyer_id = p.buyer_id AND b.transaction_id = p.transaction_id AND b.date = p.date
-LEFT JOIN fx_bracket k ON k.buyer_id = p.buyer_id AND k.transaction_id = p.transaction_id AND k.date = p.date AND k.item_id = p.item_id
+LEFT JOIN fx_basket b ON b.buyer_id = p.buyer_id AND b.transaction_id = p.transaction_id AND b.date = p.date AND b.item_id = p.item_id
 LEFT JOIN fx_calendar c ON c.date = p.date
 LEFT JOIN fx_prior_all g ON g.date = p.date
 ${history.join('\n')}`,
