@@ -4,26 +4,10 @@
  * the real sample (../shared/data/order_dataset.sample.csv).
  */
 
-/** The columns of the Kaggle file, in file order. */
-export const KAGGLE_COLUMNS = [
-  'Item Name',
-  'Category',
-  'Version',
-  'Item Code',
-  'Item ID',
-  'Buyer ID',
-  'Transaction ID',
-  'Date',
-  'Final Quantity',
-  'Total Revenue',
-  'Price Reductions',
-  'Refunds',
-  'Final Revenue',
-  'Sales Tax',
-  'Overall Revenue',
-  'Refunded Item Count',
-  'Purchased Item Count',
-] as const;
+import { ORDER_COLUMNS } from '../orders/columns.js';
+
+/** The columns of the Kaggle file, in file order (one list for the whole domain). */
+export const KAGGLE_COLUMNS = ORDER_COLUMNS;
 
 export type KaggleColumn = (typeof KAGGLE_COLUMNS)[number];
 
