@@ -123,7 +123,7 @@ describe('secrets never reach logs, outputs, the store or the report (built CLI)
     expect(summary.ran).toContain(`Report(date=${AS_OF})`);
     // The scan covers something: the store, with the report, the run logs and the markers.
     const files = await filesUnder(path.join(cwd, 'data'));
-    expect(files.some((f) => f.endsWith(path.join('Report', `date=${AS_OF}`, 'report.json')))).toBe(true);
+    expect(files.some((f) => f.endsWith(path.join('Report', `date=${AS_OF}`, 'report.html')))).toBe(true);
     expect(files.filter((f) => f.includes(`${path.sep}_runs${path.sep}`)).length).toBe(2);
     expect(files.filter((f) => f.endsWith('_SUCCESS')).length).toBe(summary.ran.length);
     expect(runs[0]!.stderr.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThan(10);
