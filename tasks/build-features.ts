@@ -1,6 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { buildFeatures } from '../src/application/build-features.js';
+import { buildSnapshot } from '../src/application/build-snapshot.js';
 import { chooseEngine } from '../src/application/choose-engine.js';
 import { serializeFeatureSummary } from '../src/domain/features/feature-summary.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
@@ -17,7 +18,7 @@ import { ValidateOrders } from './validate-orders.js';
 export class BuildFeatures extends PipelineTask<PipelineParams> {
   static override readonly family = 'BuildFeatures';
   static override readonly params = pipelineParams;
-  static override readonly version = '2';
+  static override readonly version = '3';
   static override readonly description = 'point-in-time labels and features, with the train/validation/test split';
 
   override requires() {
@@ -25,7 +26,7 @@ export class BuildFeatures extends PipelineTask<PipelineParams> {
   }
 
   override output() {
-    return { features: this.file('features.parquet'), summary: this.file('summary.json') };
+    return { features: this.file('features.parquet'), summary: this.file('summary.json'), snapshot: this.file('snapshot.parquet') };
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
@@ -51,6 +52,16 @@ export class BuildFeatures extends PipelineTask<PipelineParams> {
           logger: ctx.logger,
         });
         await where.publish();
+        // The serving snapshot (history aggregates as of D, for the REST API). It is small, so it
+        // is built on DuckDB whichever engine built the features.
+        const snapEngine = engine.name === 'duckdb' ? engine : await ctx.resources.createEngine('duckdb', ctx.logger);
+        try {
+          const snap = await engineLocations('duckdb', dir, { orders }, { snapshot: out.snapshot });
+          await buildSnapshot({ engine: snapEngine, ordersParquet: snap.inputs.orders, outputParquet: snap.outputs.snapshot, asOf: this.p.date, logger: ctx.logger });
+          await snap.publish();
+        } finally {
+          if (snapEngine !== engine) await snapEngine.close();
+        }
         // The summary plus which engine built it (for tracking and the report).
         await out.summary.writeJson({ ...(JSON.parse(serializeFeatureSummary(summary)) as object), engine: choice.engine, engine_reason: choice.reason });
         if (path.isAbsolute(summaryTable)) await unlink(summaryTable).catch(() => undefined);

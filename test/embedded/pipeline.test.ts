@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DuckDbEngine } from '../../src/adapters/engine/duckdb-engine.js';
 import { DuckDbTableReader } from '../../src/adapters/engine/duckdb-table-reader.js';
 import { loadTrainingTable } from '../../src/application/train-model.js';
+import { readSnapshot } from '../../src/application/build-snapshot.js';
 import { loadModelArtifact } from '../../src/domain/artifact/model-artifact.js';
 import { FEATURE_CATALOGUE } from '../../src/domain/features/catalogue.js';
 import { cli } from '../harness/cli.js';
@@ -43,6 +44,7 @@ describe('the pipeline on the embedded defaults, up to PredictBatch', () => {
       `ValidateOrders/date=${DAY}/orders.parquet`,
       `ValidateOrders/date=${DAY}/quarantine.csv`,
       `BuildFeatures/date=${DAY}/features.parquet`,
+      `BuildFeatures/date=${DAY}/snapshot.parquet`,
       `TrainModel/date=${DAY}/model.json`,
       `TrainModel/date=${DAY}/model.sql`,
       `PredictBatch/date=${DAY}/predictions.parquet`,
@@ -92,6 +94,14 @@ describe('the pipeline on the embedded defaults, up to PredictBatch', () => {
     }
     const again = await run(a, ['run', 'PredictBatch', '--date', DAY, '--json']);
     expect(JSON.parse(again.stdout.trim().split('\n').pop()!).ran).toEqual([]);
+  });
+
+  it('writes the serving snapshot the REST API loads', async () => {
+    const snapshot = await readSnapshot(new DuckDbTableReader(), path.join(a, 'data', `BuildFeatures/date=${DAY}/snapshot.parquet`));
+    expect(snapshot.asOf).toBe(DAY);
+    expect(snapshot.globalRate).toBeGreaterThan(0.05);
+    expect(snapshot.keys.buyer.size).toBeGreaterThan(100);
+    expect(snapshot.keys.category.size).toBeGreaterThan(3);
   });
 
   it('returns predict scores the real sample with the champion', async () => {
