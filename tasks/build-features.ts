@@ -1,5 +1,3 @@
-import { unlink } from 'node:fs/promises';
-import * as path from 'node:path';
 import { buildFeatures } from '../src/application/build-features.js';
 import { buildSnapshot } from '../src/application/build-snapshot.js';
 import { chooseEngine } from '../src/application/choose-engine.js';
@@ -64,7 +62,6 @@ export class BuildFeatures extends PipelineTask<PipelineParams> {
         }
         // The summary plus which engine built it (for tracking and the report).
         await out.summary.writeJson({ ...(JSON.parse(serializeFeatureSummary(summary)) as object), engine: choice.engine, engine_reason: choice.reason });
-        if (path.isAbsolute(summaryTable)) await unlink(summaryTable).catch(() => undefined);
       });
     } finally {
       await engine.close();

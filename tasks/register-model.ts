@@ -1,4 +1,5 @@
 import { syncTracking } from '../src/application/sync-tracking.js';
+import { readTrackingRecord } from '../src/application/tracking-record.js';
 import { registerAndDecide, testWindowOf } from '../src/application/champion.js';
 import { loadTrainingTable } from '../src/application/train-model.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
@@ -40,8 +41,8 @@ export class RegisterModel extends PipelineTask<PipelineParams> {
     if (!tracking.synced) {
       // The tracker was down when the model was trained: replay the record first.
       await syncTracking({ store: ctx.store, tracker, clock: ctx.clock, logger: ctx.logger });
-      const record = JSON.parse((await ctx.store.get(`_tracking/records/${tracking.record_id}.json`)).toString('utf8')) as { syncs?: Record<string, { runId: string; artifactUri: string }> };
-      const synced = record.syncs?.[tracker.location];
+      const record = await readTrackingRecord(ctx.store, tracking.record_id);
+      const synced = record?.syncs[tracker.location];
       if (!synced) throw new Error(`the training is not yet recorded in the tracker (${tracker.location}); the model is safe in the store. Run 'returns sync-tracking' once the tracker is reachable, then run again`);
       tracking = { ...tracking, synced: true, run_id: synced.runId, artifact_uri: synced.artifactUri };
     }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -80,7 +80,7 @@ export function registerPredict(program: Command, io: CliIo, setExit: (code: num
           maxQuarantineShare: config.validation.maxQuarantineShare,
           logger: createLogger(io, config),
         });
-        await import('node:fs/promises').then((fs) => fs.rename(`${output}.partial`, output));
+        await rename(`${output}.partial`, output);
         io.stdout.write(`wrote ${output}: ${result.lines} purchase lines scored with ${modelName}${result.quarantined ? ` (${result.quarantined} input rows quarantined)` : ''}\n`);
         setExit(ExitCode.success);
       } finally {
