@@ -1,13 +1,10 @@
 /**
  * Fit time and quality of each model family on a generated 200,000 x 30 feature matrix (24
  * numeric, 6 categorical, missing values, a non-linear signal), scored on 50,000 validation rows.
- * Run with `npx tsx bench/model-fit.ts [--rows=200000] [--families=logistic,tree,forest,gbdt]
- * [--export=DIR]`; figures go to bench/results/model-fit.json. --export also writes the matrix
- * (column-major doubles, categorical codes, NaN = missing) for bench/model-fit-reference.py, which
- * fits scikit-learn's HistGradientBoostingClassifier and LightGBM on the very same rows.
+ * Run with `npx tsx bench/model-fit.ts [--rows=200000] [--families=logistic,tree,forest,gbdt]`;
+ * figures go to bench/results/model-fit.json. The comparison with scikit-learn and LightGBM is
+ * bench/train-model.ts, on the project's own feature table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeBenchResult } from './results.js';
 import type { ClassifierFamily } from '../src/domain/model/classifier.js';
@@ -21,20 +18,6 @@ const rows = Number(flag('rows') ?? 200_000);
 const validRows = Math.round(rows / 4);
 const families = (flag('families')?.split(',') ?? ['logistic', 'tree', 'forest', 'gbdt']) as ClassifierFamily[];
 const data = syntheticFeatures(rows + validRows, 24, 6, 1);
-
-const exportDir = flag('export');
-if (exportDir !== undefined) {
-  const n = data.x.rows;
-  const out = new Float64Array(n * data.x.columns.length);
-  data.x.columns.forEach((c, j) => {
-    for (let i = 0; i < n; i++) out[j * n + i] = c.kind === 'numeric' ? (c.values[i] as number) : (c.codes[i] as number) < 0 ? Number.NaN : (c.codes[i] as number);
-  });
-  mkdirSync(exportDir, { recursive: true });
-  writeFileSync(path.join(exportDir, 'x.f64'), Buffer.from(out.buffer));
-  writeFileSync(path.join(exportDir, 'y.u8'), Buffer.from(data.y.buffer, data.y.byteOffset, data.y.byteLength));
-  writeFileSync(path.join(exportDir, 'meta.json'), JSON.stringify({ n, rows, valid: validRows, cols: data.x.columns.map((c) => c.kind) }));
-  console.log(`matrix written to ${exportDir}`);
-}
 const range = (from: number, count: number): Uint32Array => Uint32Array.from({ length: count }, (_, i) => from + i);
 const x = subsetRows(data.x, range(0, rows));
 const y = data.y.slice(0, rows);

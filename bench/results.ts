@@ -4,13 +4,13 @@ import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** bench/results of the repository, found from this file whether it runs from source or from dist/. */
-function findResultsDir(): string {
+/** The repository's root, found from this file whether it runs from source or from dist/. */
+export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'bench', 'results');
+  return dir;
 }
-const resultsDir = findResultsDir();
+const resultsDir = path.join(repoRoot(), 'bench', 'results');
 
 /** Writes a benchmark's figures to bench/results/<name>.json with the machine they came from. */
 export async function writeBenchResult(name: string, figures: Record<string, unknown>): Promise<string> {

@@ -64,7 +64,7 @@ export class TrainModel extends PipelineTask<PipelineParams> {
         codeVersion: ctx.resources.codeVersion,
         logger: ctx.logger,
         onRound: (candidate, round, m) => {
-          if (m.validationLoss !== undefined) rounds.push({ key: `candidate_${candidate}.validation_log_loss`, value: m.validationLoss, step: round });
+          if (m.validationLogLoss !== undefined) rounds.push({ key: `candidate_${candidate}.validation_log_loss`, value: m.validationLogLoss, step: round });
         },
       }),
     );

@@ -4,15 +4,13 @@
  * file's own history (each line sees only what happened before its date), and every purchase
  * line gets a probability.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { loadModelArtifact } from '../domain/artifact/model-artifact.js';
 import { addDays } from '../domain/dates.js';
 import { FEATURE_CATALOGUE } from '../domain/features/catalogue.js';
 import { categoricalColumn, featureMatrix, numericColumn } from '../domain/model/feature-matrix.js';
 import type { Logger } from '../ports/logger.js';
+import type { ScratchFolder } from '../ports/scratch-folder.js';
 import type { SqlEngine } from '../ports/sql-engine.js';
 import type { TableReader } from '../ports/table-reader.js';
 import { buildFeatures } from './build-features.js';
@@ -26,7 +24,7 @@ export interface PredictFileRequest {
   readonly modelName: string;
   readonly engine: SqlEngine;
   readonly reader: TableReader;
-  readonly scratchDir: string;
+  readonly scratch: ScratchFolder;
   readonly output: Writable;
   readonly today: string;
   readonly maxQuarantineShare: number;
@@ -37,20 +35,20 @@ export const PREDICTION_COLUMNS = ['Buyer ID', 'Transaction ID', 'Item Code', 'D
 
 export async function predictFile(req: PredictFileRequest): Promise<{ lines: number; quarantined: number }> {
   const { model } = loadModelArtifact(req.modelJson, req.modelName, FEATURE_CATALOGUE);
-  await mkdir(req.scratchDir, { recursive: true });
-  const files = { orders: path.join(req.scratchDir, 'orders.parquet'), staging: path.join(req.scratchDir, 'staging.csv'), features: path.join(req.scratchDir, 'features.parquet') };
+  const { scratch } = req;
+  const files = { orders: scratch.pathOf('orders.parquet'), staging: scratch.pathOf('staging.csv'), features: scratch.pathOf('features.parquet') };
   const report = await validateOrders({
     input: req.input,
     source: req.inputName,
     asOf: req.today,
     maxQuarantineShare: req.maxQuarantineShare,
-    quarantine: createWriteStream(path.join(req.scratchDir, 'quarantine.csv')),
-    staging: { stream: createWriteStream(files.staging), location: files.staging },
+    quarantine: scratch.createWriteStream('quarantine.csv'),
+    staging: { stream: scratch.createWriteStream('staging.csv'), location: files.staging },
     acceptedLocation: files.orders,
     engine: req.engine,
     ...(req.logger ? { logger: req.logger } : {}),
   });
-  await rm(files.staging, { force: true });
+  await scratch.remove('staging.csv');
   if (!report.date_range) throw new Error(`${req.inputName} has no valid order lines to score`);
   await buildFeatures({ engine: req.engine, ordersParquet: files.orders, outputParquet: files.features, asOf: addDays(report.date_range.max, 1), ...(req.logger ? { logger: req.logger } : {}) });
 

@@ -6,6 +6,7 @@
 import { FEATURE_CATALOGUE } from '../domain/features/catalogue.js';
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type MetricSetJson, type ModelArtifact } from '../domain/artifact/model-artifact.js';
 import { categoricalColumn, featureMatrix, numericColumn, type FeatureColumn, type FeatureMatrix } from '../domain/model/feature-matrix.js';
+import type { RoundMetrics } from '../domain/model/classifier.js';
 import type { MetricSet } from '../domain/model/metrics.js';
 import { trainAndSelect, trainingDataFromSplit, type ModelConfigInput, type TrainingOutcome } from '../domain/model/selection.js';
 import type { Logger } from '../ports/logger.js';
@@ -20,7 +21,7 @@ export interface TrainModelRequest {
   readonly fingerprint: ModelArtifact['data_fingerprint'];
   readonly codeVersion: string;
   readonly logger?: Logger;
-  readonly onRound?: (candidate: number, round: number, metrics: { trainLoss?: number; validationLoss?: number }) => void;
+  readonly onRound?: (candidate: number, round: number, metrics: RoundMetrics) => void;
 }
 
 export interface TrainedModel {
@@ -46,20 +47,34 @@ export function featureColumnSql(name: string): string {
   return name;
 }
 
-/** The features table's mature rows of the three splits, as a matrix, labels and split names. */
-export async function loadTrainingTable(reader: TableReader, parquet: string): Promise<{ x: FeatureMatrix; y: Uint8Array; split: string[] }> {
+/** The mature rows of the three splits of a features table, in file order. */
+export interface TrainingTable {
+  readonly x: FeatureMatrix;
+  readonly y: Uint8Array;
+  readonly split: string[];
+  /** Each row's line_number (its line in the order file); read only when asked for. */
+  readonly lineNumber?: Float64Array;
+}
+
+/**
+ * The features table's mature rows of the three splits, as a matrix, labels and split names.
+ * `lineNumbers` also reads the line_number key, for callers that join predictions to other data.
+ */
+export async function loadTrainingTable(reader: TableReader, parquet: string, options: { readonly lineNumbers?: boolean } = {}): Promise<TrainingTable> {
   const table = await reader.readColumns(
     parquet,
     [
       { name: 'label', type: 'number' },
       { name: 'split', type: 'string' },
+      ...(options.lineNumbers === true ? [{ name: 'line_number', type: 'number' as const }] : []),
       ...FEATURE_CATALOGUE.map((f) => ({ name: f.name, type: f.kind === 'numeric' ? ('number' as const) : ('string' as const) })),
     ],
     "label_mature AND split IN ('train', 'validation', 'test')",
   );
   const columns: FeatureColumn[] = FEATURE_CATALOGUE.map((f) => (f.kind === 'numeric' ? numericColumn(f.name, table.numbers[f.name]!) : categoricalColumn(f.name, table.strings[f.name]!)));
   const y = Uint8Array.from(table.numbers.label!, (v) => (v === 1 ? 1 : 0));
-  return { x: featureMatrix(columns), y, split: table.strings.split!.map((s) => s ?? '') };
+  const lineNumber = table.numbers.line_number;
+  return { x: featureMatrix(columns), y, split: table.strings.split!.map((s) => s ?? ''), ...(lineNumber === undefined ? {} : { lineNumber }) };
 }
 
 const metricJson = (m: MetricSet): MetricSetJson => JSON.parse(JSON.stringify(m, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as MetricSetJson;
@@ -76,7 +91,7 @@ export async function trainModel(req: TrainModelRequest): Promise<TrainedModel> 
   req.logger?.info(`training on ${data.train.x.rows} rows, selecting on ${data.validation.x.rows}, testing on ${data.test?.x.rows ?? 0}`);
   const outcome = trainAndSelect(data, req.modelConfig, {
     onCandidateDone: (i, total, r) => req.logger?.info(`candidate ${i + 1}/${total} ${r.family}: validation log loss ${r.logLoss.toFixed(5)}, AUC ${r.rocAuc.toFixed(4)}`, { params: r.params }),
-    ...(req.onRound ? { onRound: (c: number, round: number, m: object) => req.onRound?.(c, round, m as { trainLoss?: number; validationLoss?: number }) } : {}),
+    ...(req.onRound ? { onRound: req.onRound } : {}),
   });
   const family = outcome.winner.family;
   const artifact: ModelArtifact = {

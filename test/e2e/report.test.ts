@@ -5,21 +5,17 @@
  * size, and the page must not ask for anything but itself. The screenshot is kept in
  * test-artifacts/report.png for a person to look at.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { VegaSvgRenderer } from '../../src/adapters/charts/vega-svg.js';
 import { DuckDbTableReader } from '../../src/adapters/engine/duckdb-table-reader.js';
 import { buildReport } from '../../src/application/build-report.js';
 import { gatherReportData } from '../../src/application/report-data.js';
+import { collectPageProblems, launchChromium, saveScreenshot, type HeadlessChromium } from '../harness/browser.js';
 import { makeReportInputs, REPORT_AS_OF } from '../harness/report-inputs.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const artifacts = path.join(repoRoot, 'test-artifacts');
 const CHART_IDS = ['roc', 'pr', 'calibration', 'deciles', 'importance', 'rate-category', 'rate-brand', 'rate-size', 'drift', 'score-distribution'];
 
 interface ChartView {
@@ -32,20 +28,16 @@ interface ChartView {
 
 describe('the report in Chromium', () => {
   let dir: string;
-  let profile: string;
-  let context: BrowserContext | undefined;
+  let browser: HeadlessChromium | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`make browser\` installs Debian's chromium`);
     dir = await mkdtemp(path.join(tmpdir(), 'returns-report-e2e-'));
-    profile = await mkdtemp(path.join(tmpdir(), 'returns-report-chromium-'));
-    await mkdir(artifacts, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await rm(dir, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('shows the drift alert first and draws every chart, without a single network request', async () => {
@@ -64,18 +56,10 @@ describe('the report in Chromium', () => {
     await writeFile(file, report.html);
     const url = pathToFileURL(file).href;
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
+    const { context, page } = browser!;
     const requests: string[] = [];
-    const problems: string[] = [];
+    const problems = collectPageProblems(page);
     page.on('request', (r) => void requests.push(r.url()));
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-    page.on('pageerror', (e) => void problems.push(e.message));
     // Anything but the page itself is refused, so a stray reference would also show as a failure.
     await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
 
@@ -113,7 +97,7 @@ describe('the report in Chromium', () => {
     expect(byId['drift']!.drawn).toBeGreaterThanOrEqual(inputs.loaded.artifact.features.length);
     expect(byId['deciles']!.drawn).toBe(20);
 
-    await page.screenshot({ path: path.join(artifacts, 'report.png'), fullPage: true });
+    await saveScreenshot(page, 'report.png');
     expect(requests).toEqual([url]);
     expect(problems).toEqual([]);
   });

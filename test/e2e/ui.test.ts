@@ -2,21 +2,18 @@
  * The visualiser in a real browser: Debian's headless Chromium driven by playwright-core, over a
  * local store, while a toy DAG runs with one task held on a gate the test opens.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { systemClock } from '../../src/adapters/clock/system-clock.js';
 import { startUiServer, type RunningUiServer } from '../../src/adapters/http/ui-server.js';
 import { createMemoryLogger } from '../../src/adapters/logging/winston-logger.js';
 import { LocalObjectStore } from '../../src/adapters/storage/local-store.js';
 import { Scheduler } from '../../src/orchestrator/scheduler.js';
+import { collectPageProblems, launchChromium, saveScreenshot, type HeadlessChromium } from '../harness/browser.js';
 import { Gates, Publish } from '../harness/gated-tasks.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const artifacts = path.join(repoRoot, 'test-artifacts');
 const DATE = '2026-11-27';
 const COMBINE = `Combine(date=${DATE})`;
 const PUBLISH = `Publish(date=${DATE})`;
@@ -30,22 +27,18 @@ async function statuses(page: Page): Promise<Record<string, string>> {
 
 describe('returns ui in Chromium', () => {
   let dir: string;
-  let profile: string;
   let server: RunningUiServer;
-  let context: BrowserContext;
+  let browser: HeadlessChromium | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`make browser\` installs Debian's chromium`);
     dir = await mkdtemp(path.join(tmpdir(), 'returns-ui-e2e-'));
-    profile = await mkdtemp(path.join(tmpdir(), 'returns-ui-chromium-'));
-    await mkdir(artifacts, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     await rm(dir, { recursive: true, force: true });
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('draws the DAG, follows a run from running to complete, and lists it in the history', async () => {
@@ -71,17 +64,9 @@ describe('returns ui in Chromium', () => {
       pollIdleMs: 500,
     });
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const problems: string[] = [];
+    const { page } = browser!;
+    const problems = collectPageProblems(page);
     const elsewhere: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-    page.on('pageerror', (e) => void problems.push(e.message));
     page.on('request', (r) => void (!r.url().startsWith(server.url) && elsewhere.push(r.url())));
     page.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`)));
 
@@ -107,7 +92,7 @@ describe('returns ui in Chromium', () => {
     expect(await page.locator(`${node(COMBINE)} text.state`).textContent()).toMatch(/^running · \d+\.\d s$/);
     await page.waitForSelector(`#history tr[data-run-id="${RUN_ID}"][data-status="running"]`);
     expect(await page.getAttribute('body', 'data-running')).toBe('true');
-    await page.screenshot({ path: path.join(artifacts, 'ui-running.png'), fullPage: true });
+    await saveScreenshot(page, 'ui-running.png');
 
     gates.open('Combine');
     expect((await run).status).toBe('success');
@@ -117,7 +102,7 @@ describe('returns ui in Chromium', () => {
     expect(await page.locator(`#history tr[data-run-id="${RUN_ID}"] td`).nth(4).textContent()).toBe('4 / 0 / 0 / 0');
     expect(await page.locator('#metrics').textContent()).toContain('auc0.7134');
     expect(await page.getAttribute('#report-link', 'href')).toBe(`report/${DATE}`);
-    await page.screenshot({ path: path.join(artifacts, 'ui.png'), fullPage: true });
+    await saveScreenshot(page, 'ui.png');
 
     await page.click('#report-link');
     await page.waitForSelector('h1:text("Returns report")');

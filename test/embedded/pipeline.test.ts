@@ -68,11 +68,16 @@ describe('the pipeline on the embedded defaults, up to PredictBatch', () => {
     const p = model.predictProba(table.x);
     const sql = (await readFile(path.join(a, 'data', `TrainModel/date=${DAY}/model.sql`), 'utf8')).trim();
     const engine = new DuckDbEngine();
-    const rows = await engine.query(`SELECT ${sql} AS p FROM f WHERE label_mature AND split IN ('train', 'validation', 'test')`, [{ name: 'f', location: features, format: 'parquet' }]);
+    const rows = await engine.query(`SELECT ${sql} AS p, line_number FROM f WHERE label_mature AND split IN ('train', 'validation', 'test')`, [{ name: 'f', location: features, format: 'parquet' }]);
     expect(rows).toHaveLength(p.length);
     let worst = 0;
     rows.forEach((r, i) => (worst = Math.max(worst, Math.abs((r.p as number) - p[i]!))));
     expect(worst).toBeLessThan(1e-9);
+
+    // Asked for, the line numbers come in the same row order (the bench joins predictions on them).
+    expect(table.lineNumber).toBeUndefined();
+    const keyed = await loadTrainingTable(new DuckDbTableReader(), features, { lineNumbers: true });
+    expect(Array.from(keyed.lineNumber ?? [])).toEqual(rows.map((r) => Number(r.line_number)));
   });
 
   it('scores exactly the purchase lines of the day, with the champion', async () => {

@@ -7,18 +7,14 @@
  * kill() and start() (or restart()) simulate an outage: the process dies, the port, database and
  * artifacts stay, and the new process serves the same data on the same URI.
  *
- * The server is killed whatever happens to the test process: by stop(), by a process 'exit'
- * hook, and by a watchdog shell that kills the server's process group when our end of its stdin
- * pipe closes, which the kernel does even when the test worker is killed with SIGKILL.
+ * The process itself (spawn, readiness, log tail, and killing it whatever happens to the test
+ * process) is a ManagedProcess (managed-process.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freeLoopbackPort } from './s3-server.js';
+import { freeLoopbackPort, httpGet, ManagedProcess, type Readiness } from './managed-process.js';
 import { repoRoot } from './spawn.js';
 
 export interface MlflowTestServer {
@@ -33,7 +29,7 @@ export interface MlflowTestServer {
   start(): Promise<void>;
   /** kill() then start(). */
   restart(): Promise<void>;
-  /** Kills the process for good and removes the folder if the harness created it. Safe to call twice. */
+  /** Ends the process for good (SIGTERM, SIGKILL after a grace period) and removes the folder if the harness created it. Safe to call twice. */
   stop(): Promise<void>;
   /** The last lines the server printed, for failure messages. */
   logTail(): string;
@@ -45,9 +41,6 @@ export interface StartMlflowServerOptions {
   /** Default 180 s: a fresh venv's first start compiles MLflow and creates the database. */
   readonly readyTimeoutMs?: number;
 }
-
-const LOG_LINES = 40;
-const START_TRIES = 4;
 
 export function mlflowExecutable(): string {
   const file = path.join(repoRoot, '.venv', 'bin', 'mlflow');
@@ -69,7 +62,8 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' };
   // The server must not act as a client of some other tracking server the developer has configured.
   for (const name of Object.keys(env)) if (name.startsWith('MLFLOW_TRACKING_')) delete env[name];
-  const server = new MlflowProcess({
+  const server = new ManagedProcess({
+    name: `mlflow server on ${uri}`,
     file: executable,
     args: [
       'server',
@@ -86,13 +80,19 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     ],
     cwd: dir,
     env,
-    uri,
-    readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
   });
+  const readiness: Readiness = {
+    probe: async () => (await httpGet(`${uri}/health`))?.status === 200,
+    what: 'answer /health',
+    timeoutMs: options.readyTimeoutMs ?? 180_000,
+    retryIfOutput: /address already in use|errno 98/i,
+    tries: 4,
+    backoffMs: 500,
+  };
   try {
-    await server.start();
+    await server.start(readiness);
   } catch (err) {
-    await server.kill();
+    // start() has killed the process already.
     if (ownsDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -101,141 +101,15 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     port,
     dir,
     kill: () => server.kill(),
-    start: () => server.start(),
+    start: () => server.start(readiness),
     restart: async () => {
       await server.kill();
-      await server.start();
+      await server.start(readiness);
     },
     stop: async () => {
-      await server.kill();
+      await server.stop();
       if (ownsDir) await rm(dir, { recursive: true, force: true });
     },
     logTail: () => server.logTail(),
   };
-}
-
-interface ProcessSpec {
-  readonly file: string;
-  readonly args: string[];
-  readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly uri: string;
-  readonly readyTimeoutMs: number;
-}
-
-const live = new Set<MlflowProcess>();
-const killAllOnExit = (): void => {
-  for (const p of live) p.killNow();
-};
-
-class MlflowProcess {
-  private child: ChildProcess | undefined;
-  private watchdog: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private lines: string[] = [];
-
-  constructor(private readonly spec: ProcessSpec) {}
-
-  async start(): Promise<void> {
-    if (this.child) return;
-    for (let attempt = 1; ; attempt++) {
-      const failure = await this.spawnAndWait();
-      if (failure === undefined) return;
-      await this.kill();
-      // A restart can race the kernel releasing the port of the process it replaces.
-      if (attempt >= START_TRIES || !/address already in use|errno 98/i.test(this.logTail())) {
-        throw new Error(`${failure}; last output: ${this.logTail() || '(none)'}`);
-      }
-      await sleep(500 * attempt);
-    }
-  }
-
-  private async spawnAndWait(): Promise<string | undefined> {
-    this.lines = [];
-    // Own process group (detached): mlflow starts uvicorn as a child, and a group kill reaches both.
-    const child = spawn(this.spec.file, this.spec.args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    let exitInfo: string | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitInfo = `exited with ${signal ?? `code ${code}`}`;
-        resolve();
-      });
-      child.once('error', (err) => {
-        exitInfo = `could not start (${err.message})`;
-        resolve();
-      });
-    });
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => this.record(chunk));
-    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
-    child.unref();
-    if (child.pid === undefined) {
-      await this.exited;
-      this.child = undefined;
-      return `mlflow server ${exitInfo ?? 'could not start'}`;
-    }
-    this.startWatchdog(child.pid);
-    live.add(this);
-    if (live.size === 1) process.on('exit', killAllOnExit);
-    const deadline = Date.now() + this.spec.readyTimeoutMs;
-    while (Date.now() < deadline) {
-      if (exitInfo !== undefined) return `mlflow server on ${this.spec.uri} ${exitInfo} before answering`;
-      if (await this.healthy()) return undefined;
-      await sleep(200);
-    }
-    return `mlflow server did not answer ${this.spec.uri}/health within ${this.spec.readyTimeoutMs} ms`;
-  }
-
-  private startWatchdog(pid: number): void {
-    const watchdog = spawn('sh', ['-c', 'read _line; kill -9 -"$1" 2>/dev/null', 'watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
-    watchdog.on('error', () => undefined);
-    watchdog.stdin?.on('error', () => undefined);
-    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    watchdog.unref();
-    this.watchdog = watchdog;
-  }
-
-  private healthy(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const req = http.get(`${this.spec.uri}/health`, { timeout: 2_000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-    });
-  }
-
-  async kill(): Promise<void> {
-    if (!this.child) return;
-    this.killNow();
-    await this.exited;
-    this.child = undefined;
-  }
-
-  /** Synchronous, so that it can run in a process 'exit' hook. */
-  killNow(): void {
-    // The watchdog first: once the server is dead its pid may be reused by an unrelated process.
-    this.watchdog?.kill('SIGKILL');
-    this.watchdog = undefined;
-    const pid = this.child?.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    live.delete(this);
-    if (live.size === 0) process.removeListener('exit', killAllOnExit);
-  }
-
-  logTail(): string {
-    return this.lines.slice(-LOG_LINES).join(' | ');
-  }
-
-  private record(chunk: Buffer): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(line.trim());
-    if (this.lines.length > 4 * LOG_LINES) this.lines = this.lines.slice(-LOG_LINES);
-  }
 }

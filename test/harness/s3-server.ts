@@ -8,21 +8,21 @@
  * and objects are GONE. Tests of outages must not expect data written before the outage to be
  * there afterwards on moto (S3ObjectStore re-creates a vanished bucket on the next write).
  *
- * The server is killed whatever happens to the test process: by stop(), by a process 'exit' hook,
- * and by a watchdog shell that kills the server when our end of its stdin pipe closes — which the
- * kernel does even when the test worker is killed with SIGKILL.
+ * The process itself (spawn, readiness, log tail, and killing it whatever happens to the test
+ * process) is a ManagedProcess (managed-process.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseS3Settings, type S3Settings } from '../../src/adapters/storage/s3-settings.js';
+import { freeLoopbackPort, httpGet, ManagedProcess, type Readiness } from './managed-process.js';
+import { repoRoot } from './spawn.js';
+
+/** Kept here too: tests import it from this module. */
+export { freeLoopbackPort };
 
 export type S3ServerKind = 'minio' | 'moto';
 
@@ -43,7 +43,7 @@ export interface S3TestServer {
   pause(): Promise<void>;
   /** SIGCONT after pause(). */
   resume(): Promise<void>;
-  /** Kills the process for good and removes its data. Safe to call twice. */
+  /** Ends the process for good (SIGTERM, SIGKILL after a grace period) and removes its data. Safe to call twice. */
   stop(): Promise<void>;
   /** The last lines the server printed, for failure messages. */
   logTail(): string;
@@ -57,11 +57,6 @@ export interface StartS3ServerOptions {
   /** Forces one kind (default: minio if on PATH, else moto). */
   readonly kind?: S3ServerKind;
 }
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const LOG_LINES = 40;
-/** A restart can race the kernel releasing the port of the process it replaces. */
-const START_TRIES = 5;
 
 export async function startS3Server(options: StartS3ServerOptions = {}): Promise<S3TestServer> {
   const command = resolveServerCommand(options.kind);
@@ -79,8 +74,8 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
     secretAccessKey,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
   });
-  const server = new ServerProcess({
-    kind: command.kind,
+  const server = new ManagedProcess({
+    name: `${command.kind} server on ${endpoint}`,
     file: command.file,
     args:
       command.kind === 'minio'
@@ -90,184 +85,53 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
       command.kind === 'minio'
         ? { ...process.env, MINIO_ROOT_USER: accessKeyId, MINIO_ROOT_PASSWORD: secretAccessKey, MINIO_BROWSER: 'off' }
         : { ...process.env, PYTHONUNBUFFERED: '1' },
-    endpoint,
-    readyPath: command.kind === 'minio' ? '/minio/health/live' : '/',
-    readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
-    dataDir,
   });
-  await server.start();
+  // moto answers anything on / once it serves; MinIO has a health endpoint that says 200 when live.
+  const readyUrl = command.kind === 'minio' ? `${endpoint}/minio/health/live` : `${endpoint}/`;
+  const readiness: Readiness = {
+    probe: async () => {
+      const answer = await httpGet(readyUrl);
+      return answer !== undefined && (command.kind !== 'minio' || answer.status === 200);
+    },
+    timeoutMs: options.readyTimeoutMs ?? 30_000,
+    intervalMs: 100,
+    retryIfOutput: /address already in use|bind/i,
+    tries: 5,
+    backoffMs: 300,
+  };
+  let stopped = false;
+  const start = async (): Promise<void> => {
+    if (stopped) throw new Error(`${command.kind} server on ${endpoint} was stopped for good; start a new one`);
+    await server.start(readiness);
+  };
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    await server.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return {
     kind: command.kind,
     endpoint,
     port,
     settings,
-    crash: () => server.crash(),
-    start: () => server.start(),
+    crash: () => server.kill(),
+    start,
     restart: async (downtimeMs = 0) => {
-      await server.crash();
+      await server.kill();
       if (downtimeMs > 0) await sleep(downtimeMs);
-      await server.start();
+      await start();
     },
     pause: async () => server.signal('SIGSTOP'),
     resume: async () => server.signal('SIGCONT'),
-    stop: () => server.stop(),
+    stop,
     logTail: () => server.logTail(),
   };
-}
-
-interface ServerSpec {
-  readonly kind: S3ServerKind;
-  readonly file: string;
-  readonly args: string[];
-  readonly env: NodeJS.ProcessEnv;
-  readonly endpoint: string;
-  readonly readyPath: string;
-  readonly readyTimeoutMs: number;
-  readonly dataDir: string | undefined;
-}
-
-/** Every server process still alive in this test process, for the exit hook. */
-const live = new Set<ServerProcess>();
-const killAllOnExit = (): void => {
-  for (const server of live) server.killNow();
-};
-
-class ServerProcess {
-  private child: ChildProcess | undefined;
-  private watchdog: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private lines: string[] = [];
-  private stopped = false;
-
-  constructor(private readonly spec: ServerSpec) {}
-
-  async start(): Promise<void> {
-    if (this.stopped) throw new Error(`${this.spec.kind} server on ${this.spec.endpoint} was stopped for good; start a new one`);
-    if (this.child) return;
-    for (let attempt = 1; ; attempt++) {
-      const failure = await this.spawnAndWait();
-      if (failure === undefined) return;
-      await this.crash();
-      if (attempt >= START_TRIES || !/address already in use|bind/i.test(this.logTail())) {
-        throw new Error(`${failure}; last output: ${this.logTail() || '(none)'}`);
-      }
-      await sleep(300 * attempt);
-    }
-  }
-
-  /** Starts the process; resolves to undefined when it answers, or to why it did not. */
-  private async spawnAndWait(): Promise<string | undefined> {
-    this.lines = [];
-    // Own process group (detached), so that signals reach the server and any children it has.
-    const child = spawn(this.spec.file, this.spec.args, {
-      env: this.spec.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    let exitInfo: string | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitInfo = `exited with ${signal ?? `code ${code}`}`;
-        resolve();
-      });
-      child.once('error', (err) => {
-        exitInfo = `could not start (${err.message})`;
-        resolve();
-      });
-    });
-    // The pipes must be drained or a chatty server blocks; keep the tail for error messages.
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => this.record(chunk));
-    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
-    child.unref();
-    if (child.pid === undefined) {
-      await this.exited;
-      this.child = undefined;
-      return `${this.spec.kind} server ${exitInfo ?? 'could not start'}`;
-    }
-    this.startWatchdog(child.pid);
-    live.add(this);
-    if (live.size === 1) process.on('exit', killAllOnExit);
-
-    const deadline = Date.now() + this.spec.readyTimeoutMs;
-    while (Date.now() < deadline) {
-      if (exitInfo !== undefined) return `${this.spec.kind} server on ${this.spec.endpoint} ${exitInfo} before answering`;
-      if (await this.answers()) return undefined;
-      await sleep(100);
-    }
-    return `${this.spec.kind} server did not answer on ${this.spec.endpoint} within ${this.spec.readyTimeoutMs} ms`;
-  }
-
-  /** A shell that kills the server's process group when its stdin (our pipe) reaches EOF. */
-  private startWatchdog(pid: number): void {
-    const watchdog = spawn('sh', ['-c', 'read _line; kill -9 -"$1" 2>/dev/null', 'watchdog', String(pid)], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    watchdog.on('error', () => undefined);
-    watchdog.stdin?.on('error', () => undefined);
-    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    watchdog.unref();
-    this.watchdog = watchdog;
-  }
-
-  private answers(): Promise<boolean> {
-    const wantOk = this.spec.kind === 'minio';
-    return new Promise((resolve) => {
-      const req = http.get(`${this.spec.endpoint}${this.spec.readyPath}`, { timeout: 2_000 }, (res) => {
-        res.resume();
-        resolve(!wantOk || res.statusCode === 200);
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
-    });
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) throw new Error(`${this.spec.kind} server is not running`);
-    process.kill(-pid, signal);
-  }
-
-  async crash(): Promise<void> {
-    if (!this.child) return;
-    this.killNow();
-    await this.exited;
-    this.child = undefined;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.crash();
-    if (this.spec.dataDir) await rm(this.spec.dataDir, { recursive: true, force: true });
-  }
-
-  /** Synchronous, so that it can run in a process 'exit' hook. */
-  killNow(): void {
-    // The watchdog first: once the server is dead its pid may be reused by an unrelated process.
-    this.watchdog?.kill('SIGKILL');
-    this.watchdog = undefined;
-    const pid = this.child?.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    live.delete(this);
-    if (live.size === 0) process.removeListener('exit', killAllOnExit);
-  }
-
-  logTail(): string {
-    return this.lines.slice(-LOG_LINES).join(' | ');
-  }
-
-  private record(chunk: Buffer): void {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim()) this.lines.push(line.trim());
-    }
-    if (this.lines.length > 4 * LOG_LINES) this.lines = this.lines.slice(-LOG_LINES);
-  }
 }
 
 function resolveServerCommand(kind?: S3ServerKind): { kind: S3ServerKind; file: string } {
@@ -277,7 +141,7 @@ function resolveServerCommand(kind?: S3ServerKind): { kind: S3ServerKind; file: 
     if (minio) return { kind: 'minio', file: minio };
     if (kind === 'minio') throw new Error('no `minio` binary on PATH');
   }
-  const moto = findExecutable('moto_server', [path.join(REPO_ROOT, '.venv', 'bin')]) ?? findExecutable('moto_server', pathDirs);
+  const moto = findExecutable('moto_server', [path.join(repoRoot, '.venv', 'bin')]) ?? findExecutable('moto_server', pathDirs);
   if (moto) return { kind: 'moto', file: moto };
   throw new Error('no S3 server to test against: run `make venv` (installs moto[server] into .venv) or put `minio` on PATH');
 }
@@ -293,18 +157,4 @@ function findExecutable(name: string, dirs: string[]): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A port the kernel just handed out on loopback; the server binds it a moment later. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

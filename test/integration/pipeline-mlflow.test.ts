@@ -53,7 +53,14 @@ describe('the pipeline with a real MLflow server', () => {
     const params = Object.fromEntries((mlRun!.data.params ?? []).map((p) => [p.key, p.value]));
     expect(params).toMatchObject({ as_of: '2019-04-01', horizon_days: '35', engine: 'duckdb' });
     const metrics = (mlRun!.data.metrics ?? []).map((m) => m.key);
-    expect(metrics).toEqual(expect.arrayContaining(['test.auc', 'test.log_loss', 'validation.log_loss']));
+    expect(metrics).toEqual(expect.arrayContaining(['test.auc', 'test.log_loss', 'validation.log_loss', 'candidate_1.validation_log_loss']));
+    // The boosting candidate's validation loss round by round, as MLflow's metric history.
+    const { metrics: history } = await rest<{ metrics: { step: number; value: number }[] }>('GET', '/api/2.0/mlflow/metrics/get-history', {
+      run_id: mlRun!.info.run_id,
+      metric_key: 'candidate_1.validation_log_loss',
+    });
+    expect(history.length).toBeGreaterThan(1);
+    expect(history.map((h) => h.step).sort((a, b) => a - b)).toEqual(history.map((_, i) => i + 1));
     const root = mlRun!.info.artifact_uri.replace(/^mlflow-artifacts:\/?/, '');
     for (const [artifact, file] of [
       ['model.json', 'TrainModel/date=2019-04-01/model.json'],

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { computePipelineStatus, DEFAULT_STATUS_RUNS, readRunViews } from '../../application/pipeline-status.js';
+import { computePipelineStatus, DEFAULT_STATUS_RUNS, readRunViews } from '../../orchestrator/pipeline-status.js';
 import { findLatestModel, findLatestReport, reportKey } from '../../application/latest-outputs.js';
 import { isIsoDate, toIsoDate } from '../../domain/dates.js';
 import type { AnyTask } from '../../orchestrator/task.js';

@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CHAMPION, MODEL_KEY_TAG } from '../../application/champion.js';
 import { predictFile } from '../../application/predict-file.js';
 import { DuckDbEngine } from '../../adapters/engine/duckdb-engine.js';
 import { DuckDbTableReader } from '../../adapters/engine/duckdb-table-reader.js';
+import { LocalScratchFolder } from '../../adapters/storage/local-scratch-folder.js';
 import { openStore } from '../../adapters/storage/open-store.js';
 import { openTracking } from '../../adapters/tracking/open-tracking.js';
 import { toIsoDate } from '../../domain/dates.js';
@@ -64,7 +64,7 @@ export function registerPredict(program: Command, io: CliIo, setExit: (code: num
       } catch {
         throw new UsageError(`--model ${modelName} is not JSON`);
       }
-      const scratch = await mkdtemp(path.join(tmpdir(), 'returns-predict-'));
+      const scratch = await LocalScratchFolder.create('returns-predict-');
       const output = path.resolve(io.cwd, opts.output);
       try {
         const result = await predictFile({
@@ -74,7 +74,7 @@ export function registerPredict(program: Command, io: CliIo, setExit: (code: num
           modelName,
           engine: new DuckDbEngine({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit }),
           reader: new DuckDbTableReader(),
-          scratchDir: scratch,
+          scratch,
           output: createWriteStream(`${output}.partial`),
           today: toIsoDate(io.clock.now()),
           maxQuarantineShare: config.validation.maxQuarantineShare,
@@ -84,7 +84,7 @@ export function registerPredict(program: Command, io: CliIo, setExit: (code: num
         io.stdout.write(`wrote ${output}: ${result.lines} purchase lines scored with ${modelName}${result.quarantined ? ` (${result.quarantined} input rows quarantined)` : ''}\n`);
         setExit(ExitCode.success);
       } finally {
-        await rm(scratch, { recursive: true, force: true });
+        await scratch.dispose();
         await rm(`${output}.partial`, { force: true });
       }
     });

@@ -15,24 +15,18 @@ import { featureSpecsSchema } from './feature-spec-schema.js';
 import { identityRows } from './sampling.js';
 import { growTree } from './tree-grower.js';
 import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
-import { classWeightSchema, rowWeights } from './weights.js';
+import { sharedTreeParams } from './tree-params.js';
+import { rowWeights } from './weights.js';
 
 export const treeParamsSchema = z
   .object({
     maxDepth: z.number().int().min(1).default(8),
     /** null: no cap (depth-wise growth to maxDepth). */
     maxLeaves: z.number().int().min(2).nullable().default(null),
-    minSamplesLeaf: z.number().int().min(1).default(20),
     minSamplesSplit: z.number().int().min(2).default(2),
     /** Weighted Gini decrease a split must exceed, as scikit-learn's min_impurity_decrease. */
     minImpurityDecrease: z.number().min(0).default(0),
-    /** Categorical splits: categories with fewer rows in a node are not placed on their own. */
-    minDataPerGroup: z.number().int().min(1).default(50),
-    maxCatThreshold: z.number().int().min(1).default(32),
-    maxBins: z.number().int().min(3).max(256).default(256),
-    minCategoryCount: z.number().int().min(1).default(10),
-    classWeight: classWeightSchema.default('none'),
-    seed: z.number().int().default(0),
+    ...sharedTreeParams,
   })
   .strict();
 

@@ -16,7 +16,8 @@ import { identityRows, sampleWithoutReplacement } from './sampling.js';
 import { sigmoid, sqlNumber, sqlSigmoid, sqlSum } from './sql.js';
 import { GrowerWorkspace, growTree, leafIndexOf } from './tree-grower.js';
 import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
-import { classWeightSchema, rowWeights } from './weights.js';
+import { sharedTreeParams } from './tree-params.js';
+import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
 
 export const gbdtParamsSchema = z
@@ -28,7 +29,6 @@ export const gbdtParamsSchema = z
     /** null: no depth limit (leaves are limited by maxLeaves). */
     maxDepth: z.number().int().min(1).nullable().default(null),
     growth: z.enum(['leafwise', 'depthwise']).default('leafwise'),
-    minSamplesLeaf: z.number().int().min(1).default(20),
     minHessianLeaf: z.number().min(0).default(1e-3),
     /** L2 penalty on leaf values. */
     lambda: z.number().min(0).default(1),
@@ -37,17 +37,12 @@ export const gbdtParamsSchema = z
     subsample: z.number().gt(0).max(1).default(1),
     /** Share of features drawn for each tree. */
     colsample: z.number().gt(0).max(1).default(1),
-    maxBins: z.number().int().min(3).max(256).default(256),
-    minCategoryCount: z.number().int().min(1).default(10),
-    /** Categorical splits: see tree-grower.ts (LightGBM's cat_smooth, cat_l2, min_data_per_group, max_cat_threshold). */
+    /** Categorical splits: see tree-grower.ts (LightGBM's cat_smooth and cat_l2). */
     catSmooth: z.number().min(0).default(10),
     catL2: z.number().min(0).default(10),
-    minDataPerGroup: z.number().int().min(1).default(50),
-    maxCatThreshold: z.number().int().min(1).default(32),
     /** Stop when validation log loss has not improved for this many rounds (needs validation). */
     earlyStoppingRounds: z.number().int().min(1).default(20),
-    classWeight: classWeightSchema.default('none'),
-    seed: z.number().int().default(0),
+    ...sharedTreeParams,
   })
   .strict();
 

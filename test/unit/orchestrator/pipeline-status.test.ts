@@ -1,4 +1,4 @@
-import { computePipelineStatus, summariseRuns, type NodeView, type PipelineStatus } from '../../../src/application/pipeline-status.js';
+import { computePipelineStatus, summariseRuns, type NodeView, type PipelineStatus } from '../../../src/orchestrator/pipeline-status.js';
 import { createMemoryLogger } from '../../../src/adapters/logging/winston-logger.js';
 import { readHistory, type RunEvent } from '../../../src/orchestrator/run-log.js';
 import { Scheduler } from '../../../src/orchestrator/scheduler.js';
