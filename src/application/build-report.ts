@@ -8,10 +8,12 @@
  * other with ids renumbered per chart.
  */
 import type { ModelArtifact } from '../domain/artifact/model-artifact.js';
+import { FEATURE_CATALOGUE } from '../domain/features/catalogue.js';
 import type { FeatureSummary } from '../domain/features/feature-summary.js';
 import type { QualityReport } from '../domain/orders/quality-report.js';
 import { reportCharts } from '../domain/report/charts.js';
 import { driftRows, type DriftAlert } from '../domain/report/drift.js';
+
 import { reportHtml } from '../domain/report/html.js';
 import { reportMarkdown } from '../domain/report/markdown.js';
 import { reportOptionsSchema, type ReportOptionsInput } from '../domain/report/options.js';
@@ -20,6 +22,9 @@ import { returnRatesByLevel } from '../domain/report/return-rates.js';
 import { reportSections } from '../domain/report/sections.js';
 import type { ChartRenderer } from '../ports/chart-renderer.js';
 import type { ReportData } from './report-data.js';
+
+/** Never alerted on (see DriftOptions.exempt). */
+const CALENDAR_FEATURES: ReadonlySet<string> = new Set(FEATURE_CATALOGUE.filter((f) => f.scope === 'calendar').map((f) => f.name));
 
 export interface BuildReportInput {
   /** The run date D. */
@@ -66,7 +71,7 @@ export async function buildReport(input: BuildReportInput): Promise<BuiltReport>
         threshold: options.driftThreshold,
         referenceRows: d.reference.rows,
         scoredDay: d.scoredDay,
-        rows: driftRows(d.reference, d.current, { reference: d.referenceScores, current: d.currentScores }, { threshold: options.driftThreshold, bins: options.psiBins, maxLevels: options.psiMaxLevels }),
+        rows: driftRows(d.reference, d.current, { reference: d.referenceScores, current: d.currentScores }, { threshold: options.driftThreshold, bins: options.psiBins, maxLevels: options.psiMaxLevels, exempt: CALENDAR_FEATURES }),
       }
     : null;
   const content = reportContent({

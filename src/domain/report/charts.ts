@@ -161,7 +161,7 @@ export function segmentChart(title: string, rates: readonly LevelRate[], overall
 export function driftChart(content: ReportContent): ChartSpec {
   const drift = content.drift!;
   const rows = [...drift.rows].sort((a, b) => (Number.isNaN(b.result.psi) ? -1 : b.result.psi) - (Number.isNaN(a.result.psi) ? -1 : a.result.psi) || (a.feature < b.feature ? -1 : 1));
-  const values = rows.map((r, i) => ({ i, feature: r.feature === SCORE_NAME ? `${SCORE_NAME} (score)` : r.feature, psi: orNull(r.result.psi), alert: r.alert ? 'above threshold' : 'below threshold' }));
+  const values = rows.map((r, i) => ({ i, feature: r.feature === SCORE_NAME ? `${SCORE_NAME} (score)` : r.feature, psi: orNull(r.result.psi), alert: r.exempt ? 'calendar (not alerted)' : r.alert ? 'above threshold' : 'below threshold' }));
   const y = { field: 'feature', type: 'nominal', title: null, sort: values.map((v) => v.feature) };
   return chart(`Population stability index, training window vs scored day (threshold ${drift.threshold})`, 420, Math.max(60, 16 * values.length), {
     layer: [
@@ -171,7 +171,7 @@ export function driftChart(content: ReportContent): ChartSpec {
         encoding: {
           y,
           x: { field: 'psi', type: 'quantitative', title: 'PSI' },
-          color: { field: 'alert', type: 'nominal', title: null, scale: { domain: ['below threshold', 'above threshold'], range: [BLUE, RED] } },
+          color: { field: 'alert', type: 'nominal', title: null, scale: { domain: ['below threshold', 'above threshold', 'calendar (not alerted)'], range: [BLUE, RED, GREY] } },
         },
       },
       { data: { values: [{ psi: drift.threshold }] }, mark: { type: 'rule', color: RED, strokeDash: [4, 4] }, encoding: { x: { field: 'psi', type: 'quantitative' } } },

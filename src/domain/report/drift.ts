@@ -14,7 +14,9 @@ export interface DriftRow {
   readonly feature: string;
   readonly kind: 'numeric' | 'categorical' | 'score';
   readonly result: PsiResult;
-  /** result.psi > threshold. */
+  /** Shown but never alerted (DriftOptions.exempt). */
+  readonly exempt: boolean;
+  /** result.psi > threshold, and not exempt. */
   readonly alert: boolean;
 }
 
@@ -27,6 +29,12 @@ export interface DriftOptions {
   readonly threshold?: number;
   readonly bins?: number;
   readonly maxLevels?: number;
+  /**
+   * Features whose PSI is shown but never alerted: the calendar features, since a scored day (or
+   * week) covers other dates than the months of the training window by construction, so their
+   * PSI is high every day and an alert on it would only teach readers to ignore alerts.
+   */
+  readonly exempt?: ReadonlySet<string>;
 }
 
 /** The column's values as text (null = missing), whatever its level numbering. */
@@ -58,11 +66,12 @@ export function driftRows(
     const other = byName.get(column.name);
     if (other === undefined) throw new Error(`feature ${column.name} is missing from the scored day`);
     const result = columnPsi(column, other, bins, maxLevels);
-    return { feature: column.name, kind: column.kind, result, alert: result.psi > threshold };
+    const exempt = options.exempt?.has(column.name) ?? false;
+    return { feature: column.name, kind: column.kind, result, exempt, alert: !exempt && result.psi > threshold };
   });
   if (scores) {
     const result = numericPsi(scores.reference, scores.current, bins);
-    rows.push({ feature: SCORE_NAME, kind: 'score', result, alert: result.psi > threshold });
+    rows.push({ feature: SCORE_NAME, kind: 'score', result, exempt: false, alert: result.psi > threshold });
   }
   return rows;
 }

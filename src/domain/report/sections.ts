@@ -7,6 +7,7 @@ import { ORDER_KINDS } from '../orders/order-line.js';
 import { REASON_CODES, REASON_DESCRIPTIONS } from '../orders/reasons.js';
 import type { MetricSetJson } from '../artifact/model-artifact.js';
 import type { ChartDefinition } from './charts.js';
+import type { DriftRow } from './drift.js';
 import { count, fixed, paramsText, percent } from './format.js';
 import type { ReportContent } from './report-content.js';
 import type { LevelRate } from './return-rates.js';
@@ -200,7 +201,13 @@ function driftSection(c: ReportContent, charts: readonly ChartDefinition[]): Sec
   const d = c.drift;
   if (d === null) return { id: 'drift', title: 'Drift', blocks: [note('No scored day to compare.')] };
   const day = d.scoredDay;
-  const status = (psi: number, alert: boolean): string => (Number.isNaN(psi) ? 'no rows' : alert ? 'DRIFT' : psi > 0.1 ? 'moderate' : 'stable');
+  const status = (r: DriftRow): string => {
+    const psi = r.result.psi;
+    if (Number.isNaN(psi)) return 'no rows';
+    if (psi > d.threshold) return r.exempt ? 'shifted (calendar, not alerted)' : 'DRIFT';
+    return psi > 0.1 ? 'moderate' : 'stable';
+  };
+  const exempt = d.rows.filter((r) => r.exempt).map((r) => r.feature);
   return {
     id: 'drift',
     title: 'Drift',
@@ -212,12 +219,15 @@ function driftSection(c: ReportContent, charts: readonly ChartDefinition[]): Sec
           ['Reference', `${count(d.referenceRows)} rows of the training window (train split)`],
           ['Threshold', `PSI above ${d.threshold} is reported as drift (below 0.1 is usually read as stable)`],
           ['Result', c.driftAlerts.length === 0 ? 'no drift above the threshold' : `drift in ${c.driftAlerts.map((a) => a.feature).join(', ')}`],
+          ...(exempt.length === 0
+            ? []
+            : [['Not alerted', `${exempt.join(', ')}: calendar features, whose values on the scored dates differ from the training window's by construction`] as [string, string]]),
         ],
       },
       ...charts.filter((ch) => ch.section === 'drift').map((chart): Block => ({ kind: 'chart', chart })),
       table(
         ['Feature', 'Kind', 'PSI', 'Training rows', 'Scored rows', 'Status'],
-        d.rows.map((r) => [r.feature, r.kind, fixed(r.result.psi, 4), count(r.result.referenceRows), count(r.result.currentRows), status(r.result.psi, r.alert)]),
+        d.rows.map((r) => [r.feature, r.kind, fixed(r.result.psi, 4), count(r.result.referenceRows), count(r.result.currentRows), status(r)]),
         [false, false, true, true, true, false],
         { title: 'Population stability index by feature', flagged: d.rows.map((r) => r.alert) },
       ),

@@ -11,6 +11,7 @@ import { VegaSvgRenderer } from '../../../src/adapters/charts/vega-svg.js';
 import { DuckDbTableReader } from '../../../src/adapters/engine/duckdb-table-reader.js';
 import { buildReport, type BuildReportInput } from '../../../src/application/build-report.js';
 import { gatherReportData, type ReportData } from '../../../src/application/report-data.js';
+import { FEATURE_CATALOGUE } from '../../../src/domain/features/catalogue.js';
 import { rocAuc } from '../../../src/domain/model/metrics.js';
 import { makeReportInputs, REPORT_AS_OF, type ReportInputs } from '../../harness/report-inputs.js';
 
@@ -39,12 +40,14 @@ function reportInput(data: ReportData, extra: Partial<BuildReportInput> = {}): B
   };
 }
 
+const CALENDAR = FEATURE_CATALOGUE.filter((f) => f.scope === 'calendar').map((f) => f.name);
+
 /** The PSI the page's drift table gives a feature. */
 function psiInTable(html: string, feature: string): number {
   const m = new RegExp(`<tr( class="flag")?><td>${feature}</td><td>[a-z]+</td><td class="num">([0-9.]+|n/a)</td>`).exec(html);
   if (!m) throw new Error(`no drift row for ${feature}`);
-  // A row is highlighted exactly when its PSI is above the default threshold.
-  expect({ feature, flagged: m[1] !== undefined }).toEqual({ feature, flagged: Number(m[2]) > 0.2 });
+  // A row is highlighted exactly when its PSI is above the default threshold, calendar features never.
+  expect({ feature, flagged: m[1] !== undefined }).toEqual({ feature, flagged: Number(m[2]) > 0.2 && !CALENDAR.includes(feature) });
   return Number(m[2]);
 }
 
@@ -125,13 +128,13 @@ describe('buildReport on a model trained from synthetic orders', () => {
     expect(again.markdown).toBe(first.markdown);
   });
 
-  it('says at the top, and returns, exactly the features whose PSI is above the threshold', async () => {
+  it('says at the top, and returns, exactly the non-calendar features whose PSI is above the threshold', async () => {
     const report = await buildReport(reportInput(data));
     const psi = Object.fromEntries(
       [...inputs.loaded.artifact.features.map((f) => f.name), 'return_probability'].map((name) => [name, psiInTable(report.html, name)]),
     );
     const expected = Object.entries(psi)
-      .filter(([, v]) => v > 0.2)
+      .filter(([k, v]) => v > 0.2 && !CALENDAR.includes(k))
       .map(([k]) => k)
       .sort();
     expect(report.driftAlerts.map((a) => a.feature).sort()).toEqual(expected);
@@ -149,16 +152,25 @@ describe('drift', () => {
     expect(report.markdown).not.toContain('Drift: population stability index above');
   });
 
-  it('finds the calendar shift of a week from another season, says so at the top of both outputs, and returns it', async () => {
+  it('shows the calendar shift of four weeks from another season without alerting on it, and alerts on the real drift of that week', async () => {
     const report = await buildReport(reportInput(await dataFor(inputs.otherSeasonPredictions)));
     const alerted = report.driftAlerts.map((a) => a.feature);
-    expect(alerted).toEqual(expect.arrayContaining(['purchase_month', 'days_since_black_friday']));
+    // The calendar features differ by construction (other dates): shown, flagged as such, never alerted.
+    for (const feature of ['purchase_month', 'days_since_black_friday']) {
+      expect(psiInTable(report.html, feature)).toBeGreaterThan(0.2);
+      expect(report.html).toMatch(new RegExp(`<td>${feature}</td>(<td[^>]*>[^<]*</td>){4}<td>shifted \\(calendar, not alerted\\)</td>`));
+    }
+    expect(alerted.filter((f) => CALENDAR.includes(f))).toEqual([]);
+    expect(report.html).toContain('<dt>Not alerted</dt>');
+    // The window is the first four weeks of the data, when histories were short: real drift there.
+    expect(alerted).toEqual(expect.arrayContaining(['buyer_prior_purchases', 'model_prior_purchases']));
     for (const a of report.driftAlerts) expect(a.psi).toBeGreaterThan(0.2);
     const top = report.html.slice(0, report.html.indexOf('<nav>'));
-    expect(top).toMatch(/<li class="alert warning" data-level="warning">Drift: population stability index above 0.2 [^<]*purchase_month/);
+    expect(top).toMatch(/<li class="alert warning" data-level="warning">Drift: population stability index above 0.2 [^<]*buyer_prior_purchases/);
+    expect(top).not.toContain('purchase_month');
     const head = report.markdown.slice(0, report.markdown.indexOf('\n## '));
     expect(head).toContain('> **Warning:** Drift: population stability index above 0.2');
-    expect(head).toContain('purchase_month');
+    expect(head).toContain('buyer_prior_purchases');
   });
 
   it('uses the configured threshold', async () => {
