@@ -182,3 +182,46 @@ export function binMatrix(x: FeatureMatrix, mappers: readonly BinMapper[]): Binn
     categorical: Uint8Array.from(mappers.map((m) => (m.kind === 'categorical' ? 1 : 0))),
   };
 }
+
+/** Rows sampled to place numeric edges when the tree families bin their training rows. */
+const EDGE_SAMPLE_ROWS = 200_000;
+
+export interface TreeBinningSettings {
+  readonly maxBins: number;
+  readonly minCategoryCount: number;
+  readonly seed: number;
+}
+
+export interface BinnedTraining {
+  readonly mappers: readonly BinMapper[];
+  readonly data: BinnedMatrix;
+}
+
+// A model search fits several tree candidates on the same matrix objects, and binning is a fifth
+// of a boosting fit on 100k rows, so both are memoised per matrix object (held weakly) and
+// settings. Feature matrices are never changed once built, so a memo cannot go stale.
+const trainingBins = new WeakMap<FeatureMatrix, Map<string, BinnedTraining>>();
+const otherBins = new WeakMap<readonly BinMapper[], WeakMap<FeatureMatrix, BinnedMatrix>>();
+
+/** The tree families' binning of their training rows: mappers fitted on `train`, and its bins. */
+export function binTrainingMatrix(train: FeatureMatrix, specs: readonly FeatureSpec[], settings: TreeBinningSettings): BinnedTraining {
+  const key = JSON.stringify([specs.map((s) => [s.name, s.kind]), settings.maxBins, settings.minCategoryCount, settings.seed]);
+  let byKey = trainingBins.get(train);
+  if (byKey === undefined) trainingBins.set(train, (byKey = new Map()));
+  let binned = byKey.get(key);
+  if (binned === undefined) {
+    const mappers = fitBinMappers(train, specs, { ...settings, sampleRows: EDGE_SAMPLE_ROWS });
+    binned = { mappers, data: binMatrix(train, mappers) };
+    byKey.set(key, binned);
+  }
+  return binned;
+}
+
+/** Other rows (e.g. validation) binned with a training matrix's mappers, memoised likewise. */
+export function binWithMappers(x: FeatureMatrix, mappers: readonly BinMapper[]): BinnedMatrix {
+  let byMatrix = otherBins.get(mappers);
+  if (byMatrix === undefined) otherBins.set(mappers, (byMatrix = new WeakMap()));
+  let data = byMatrix.get(x);
+  if (data === undefined) byMatrix.set(x, (data = binMatrix(x, mappers)));
+  return data;
+}

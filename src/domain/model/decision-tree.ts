@@ -8,7 +8,7 @@
  * feature the bins are exact and the splits are the ones an exhaustive search finds.
  */
 import { z } from 'zod';
-import { binMatrix, fitBinMappers } from './binning.js';
+import { binTrainingMatrix } from './binning.js';
 import { checkLabels, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
@@ -80,8 +80,7 @@ export class TreeClassifier implements Classifier {
     checkLabels(train, y, opts.weights);
     const p = this.params;
     const features = featureSpecs(train);
-    const mappers = fitBinMappers(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, sampleRows: 200_000, seed: p.seed });
-    const data = binMatrix(train, mappers);
+    const { mappers, data } = binTrainingMatrix(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed });
     const w = rowWeights(y, p.classWeight, opts.weights);
     const grad = new Float64Array(train.rows);
     let total = 0;

@@ -8,7 +8,7 @@
  * The margin is initScore + the sum of the trees' leaf values; the probability is its logistic.
  */
 import { z } from 'zod';
-import { binMatrix, fitBinMappers, type BinnedMatrix } from './binning.js';
+import { binTrainingMatrix, binWithMappers, type BinnedMatrix } from './binning.js';
 import { checkLabels, ClassifierError, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
@@ -95,8 +95,7 @@ export class GbdtClassifier implements Classifier {
     checkLabels(train, y, opts.weights);
     const p = this.params;
     const features = featureSpecs(train);
-    const mappers = fitBinMappers(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, sampleRows: 200_000, seed: p.seed });
-    const data = binMatrix(train, mappers);
+    const { mappers, data } = binTrainingMatrix(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed });
     const n = train.rows;
     const w = rowWeights(y, p.classWeight, opts.weights);
     let wPos = 0;
@@ -113,7 +112,7 @@ export class GbdtClassifier implements Classifier {
     let vMargin: Float64Array | null = null;
     if (valid !== undefined) {
       if (valid.y.length !== valid.x.rows) throw new ClassifierError(`${valid.y.length} validation labels for ${valid.x.rows} rows`);
-      vData = binMatrix(valid.x, mappers);
+      vData = binWithMappers(valid.x, mappers);
       vMargin = new Float64Array(valid.x.rows).fill(initScore);
     }
 

@@ -7,7 +7,7 @@
  * and a hundred unpruned trees would make an expression of tens of megabytes.
  */
 import { z } from 'zod';
-import { binMatrix, fitBinMappers } from './binning.js';
+import { binTrainingMatrix } from './binning.js';
 import { checkLabels, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
 import { cartGrowerParams } from './decision-tree.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
@@ -56,8 +56,7 @@ export class ForestClassifier implements Classifier {
     const p = this.params;
     const n = train.rows;
     const features = featureSpecs(train);
-    const mappers = fitBinMappers(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, sampleRows: 200_000, seed: p.seed });
-    const data = binMatrix(train, mappers);
+    const { mappers, data } = binTrainingMatrix(train, features, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed });
     const w = rowWeights(y, p.classWeight, opts.weights);
     const perNode = p.maxFeatures === 'sqrt' ? Math.round(Math.sqrt(features.length)) : Math.round(p.maxFeatures * features.length);
     const allFeatures = Int32Array.from(features.map((_, f) => f));

@@ -1,4 +1,4 @@
-import { binMatrix, fitBinMappers, MISSING_BIN, numericBin, OTHER_BIN } from '../../../src/domain/model/binning.js';
+import { binMatrix, binTrainingMatrix, binWithMappers, fitBinMappers, MISSING_BIN, numericBin, OTHER_BIN } from '../../../src/domain/model/binning.js';
 import {
   categoricalColumn,
   featureMatrix,
@@ -74,5 +74,29 @@ describe('binning', () => {
     expect(mappers[0]?.kind === 'categorical' && mappers[0].levels).toEqual(['a', 'b']);
     const scoring = featureMatrix([categoricalColumn('c', ['b', 'unseen', null, 'rare', 'a'])]);
     expect(Array.from(binMatrix(scoring, mappers).bins[0] ?? [])).toEqual([3, OTHER_BIN, MISSING_BIN, OTHER_BIN, 2]);
+  });
+
+  it('bins a training matrix once per settings for the tree families, as fitting and binning directly would', () => {
+    const specs = [
+      { name: 'v', kind: 'numeric' as const },
+      { name: 'c', kind: 'categorical' as const },
+    ];
+    const make = () => featureMatrix([numericColumn('v', [3, 1, Number.NaN, 2, 5, 4]), categoricalColumn('c', ['a', 'b', 'a', null, 'b', 'a'])]);
+    const train = make();
+    const settings = { maxBins: 256, minCategoryCount: 1, seed: 0 };
+    const first = binTrainingMatrix(train, specs, settings);
+    expect(binTrainingMatrix(train, specs, { ...settings })).toBe(first);
+    // Other settings, or another matrix object with the same values, are binned anew.
+    expect(binTrainingMatrix(train, specs, { ...settings, maxBins: 3 })).not.toBe(first);
+    const again = binTrainingMatrix(make(), specs, settings);
+    expect(again).not.toBe(first);
+    const direct = fitBinMappers(train, specs, { ...settings, sampleRows: 200_000 });
+    expect(first.mappers).toEqual(direct);
+    expect(first.data.bins.map((b) => Array.from(b))).toEqual(binMatrix(train, direct).bins.map((b) => Array.from(b)));
+    expect(again.data.bins.map((b) => Array.from(b))).toEqual(first.data.bins.map((b) => Array.from(b)));
+
+    const valid = make();
+    expect(binWithMappers(valid, first.mappers)).toBe(binWithMappers(valid, first.mappers));
+    expect(binWithMappers(valid, first.mappers).bins.map((b) => Array.from(b))).toEqual(binMatrix(valid, first.mappers).bins.map((b) => Array.from(b)));
   });
 });
