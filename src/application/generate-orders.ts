@@ -27,22 +27,12 @@ import { isIsoDate } from '../domain/dates.js';
 import { generateSyntheticOrders, type PurchaseTruth, type SyntheticRecord } from '../domain/synthetic/generator.js';
 import { KAGGLE_COLUMNS, type KaggleRow } from '../domain/synthetic/kaggle-format.js';
 import { SYNTHETIC_LIMITS, type SyntheticOptions } from '../domain/synthetic/options.js';
+import { csvLine, csvValue } from './csv-sink.js';
 
 export const TRUTH_COLUMNS = ['row', 'Buyer ID', 'Transaction ID', 'Item Code', 'Date', 'true_probability', 'returned', 'return_date', 'censored', 'same_row', 'bracket_size'] as const;
 
 /** Strings are gathered into chunks of about this size before they are handed to a stream. */
 const CHUNK_CHARS = 64 * 1024;
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-function csvValue(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** One CSV line (RFC 4180 quoting when a value needs it), with its line feed. */
-export function csvLine(values: readonly string[]): string {
-  return values.map(csvValue).join(',') + '\n';
-}
 
 // Columns that hold numbers or dates the domain formats itself can never need quotes.
 const TEXT_COLUMNS = new Set<string>(['Item Name', 'Category', 'Version', 'Item Code', 'Item ID', 'Buyer ID', 'Transaction ID']);

@@ -14,7 +14,7 @@ import type { ScratchFolder } from '../ports/scratch-folder.js';
 import type { SqlEngine } from '../ports/sql-engine.js';
 import type { TableReader } from '../ports/table-reader.js';
 import { buildFeatures } from './build-features.js';
-import { csvLine } from './generate-orders.js';
+import { csvLine } from './csv-sink.js';
 import { validateOrders } from './validate-orders.js';
 
 export interface PredictFileRequest {

@@ -4,7 +4,6 @@
  * quality report counts both. Too many quarantined rows is a DataQualityError, so nothing
  * downstream runs on bad data; a broken file is an OrderFileError with a one-line message.
  */
-import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { isIsoDate } from '../domain/dates.js';
 import {
@@ -17,7 +16,6 @@ import {
   checkOrderRow,
   orderLineCells,
   reasonCodesOf,
-  rowIdentity,
   rowRuleOptions,
   type QualityReport,
   type RowReason,
@@ -26,7 +24,7 @@ import {
 import type { Logger } from '../ports/logger.js';
 import type { SqlEngine, SqlJob } from '../ports/sql-engine.js';
 import { CsvSink } from './csv-sink.js';
-import { readOrderCsv } from './order-csv-reader.js';
+import { readOrderCsvBatches } from './order-csv-reader.js';
 
 /** Columns of the quarantine CSV. */
 export const QUARANTINE_COLUMNS = ['line_number', 'reasons', 'messages', 'raw_line'] as const;
@@ -65,11 +63,6 @@ export function acceptedOrdersJob(stagingLocation: string, acceptedLocation: str
   };
 }
 
-/** Exact duplicates are found by a digest of the row, so memory does not grow with row width. */
-function rowKey(fields: readonly string[]): string {
-  return createHash('sha256').update(rowIdentity(fields)).digest('base64');
-}
-
 function quarantineCells(lineNumber: number, reasons: readonly RowReason[], raw: string): string[] {
   return [String(lineNumber), reasonCodesOf(reasons).join(';'), reasons.map((r) => `${r.code}: ${r.message}`).join(' | '), raw];
 }
@@ -96,32 +89,32 @@ export async function validateOrders(request: ValidateOrdersRequest): Promise<Qu
   const duplicates = new DuplicateTracker();
   let rules: RowRuleOptions | undefined;
 
-  async function quarantineRow(lineNumber: number, reasons: readonly RowReason[], raw: string): Promise<void> {
-    builder.addQuarantined(lineNumber, reasons);
-    await quarantine.write(quarantineCells(lineNumber, reasons, raw));
-  }
-
   try {
-    for await (const item of readOrderCsv(request.input)) {
-      switch (item.type) {
-        case 'header':
-          rules = rowRuleOptions(item.columnIndex, item.fieldCount, request.asOf);
-          break;
-        case 'blank':
-          builder.addBlankLine();
-          break;
-        case 'row': {
-          // The reader yields the header before any row.
-          const verdict = checkOrderRow(item.fields, item.lineNumber, rules as RowRuleOptions);
-          const duplicate = duplicates.check(rowKey(item.fields), item.lineNumber);
-          if (verdict.ok && duplicate === undefined) {
-            builder.addAccepted(verdict.line);
-            await staging.write(orderLineCells(verdict.line));
-          } else {
-            const reasons = [...(verdict.ok ? [] : verdict.reasons), ...(duplicate === undefined ? [] : [duplicate])];
-            await quarantineRow(item.lineNumber, reasons, item.raw);
+    for await (const batch of readOrderCsvBatches(request.input)) {
+      for (const item of batch) {
+        switch (item.type) {
+          case 'header':
+            rules = rowRuleOptions(item.columnIndex, item.fieldCount, request.asOf);
+            break;
+          case 'blank':
+            builder.addBlankLine();
+            break;
+          case 'row': {
+            // The reader yields the header before any row.
+            const verdict = checkOrderRow(item.fields, item.lineNumber, rules as RowRuleOptions);
+            const duplicate = duplicates.check(item.fields, item.lineNumber);
+            if (verdict.ok && duplicate === undefined) {
+              builder.addAccepted(verdict.line);
+              staging.add(orderLineCells(verdict.line));
+              if (staging.full) await staging.flush();
+            } else {
+              const reasons = [...(verdict.ok ? [] : verdict.reasons), ...(duplicate === undefined ? [] : [duplicate])];
+              builder.addQuarantined(item.lineNumber, reasons);
+              quarantine.add(quarantineCells(item.lineNumber, reasons, item.raw));
+              if (quarantine.full) await quarantine.flush();
+            }
+            break;
           }
-          break;
         }
       }
     }

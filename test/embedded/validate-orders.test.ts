@@ -200,6 +200,20 @@ describe('the real sample with defects injected', () => {
   });
 });
 
+describe('a value holding a lone carriage return', () => {
+  it('is accepted and read back from Parquet as written (the staging CSV quotes it)', async () => {
+    // Such a value used to be written bare to the staging CSV, and DuckDB then refused the file.
+    const lines = (await readFile(SAMPLE, 'utf8')).split('\n');
+    const edited = [...lines];
+    edited[1] = (edited[1] as string).replace('Product H', 'Product\rH'); // line 2
+    const run = await validate(Buffer.from(edited.join('\n')));
+    expect(run.error).toBeUndefined();
+    expect(run.report).toMatchObject({ rows_in: 126, rows_accepted: 126 });
+    const rows = await engine.query(`SELECT category FROM read_parquet('${run.parquet}') WHERE line_number = 2`);
+    expect(rows).toEqual([{ category: 'Product\rH' }]);
+  });
+});
+
 interface CorpusCase {
   readonly file: string;
   readonly defect: string;

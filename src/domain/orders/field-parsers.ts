@@ -92,6 +92,29 @@ export function parseDayMonthYear(text: string): FieldResult<string> {
   return fromZod(dateSchema, text);
 }
 
+/** Texts longer than this are not remembered, so a cache holds kilobytes, never megabytes. */
+const MAX_REMEMBERED_CHARS = 40;
+
+/**
+ * The same parser, remembering its answers for up to `maxEntries` distinct short texts (then it
+ * forgets them all and starts over). Order files repeat the same amounts, counts, dates and item
+ * IDs on most rows, and zod's parse was the largest cost of checking a row: every distinct text
+ * is still judged by the parser, once. Results are immutable, so sharing them is safe.
+ */
+export function remembering<T>(parse: (text: string) => FieldResult<T>, maxEntries = 4096): (text: string) => FieldResult<T> {
+  const answers = new Map<string, FieldResult<T>>();
+  return (text) => {
+    const known = answers.get(text);
+    if (known !== undefined) return known;
+    const result = parse(text);
+    if (text.length <= MAX_REMEMBERED_CHARS) {
+      if (answers.size >= maxEntries) answers.clear();
+      answers.set(text, result);
+    }
+    return result;
+  };
+}
+
 /** Required text: anything but blank. Surrounding spaces are dropped. */
 export function parseText(text: string): FieldResult<string> {
   const value = text.trim();

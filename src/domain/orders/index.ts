@@ -5,6 +5,8 @@ export * from './field-parsers.js';
 export * from './reasons.js';
 export * from './row-rules.js';
 export * from './duplicates.js';
+export * from './fingerprint-map.js';
+export * from './row-fingerprint.js';
 export * from './header.js';
 export * from './file-errors.js';
 export * from './quality-report.js';

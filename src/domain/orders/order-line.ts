@@ -89,7 +89,34 @@ export function orderKindOf(purchasedItemCount: number, refundedItemCount: numbe
   return undefined;
 }
 
-/** The values of a line in ORDER_LINE_FIELDS order, as text for a typed CSV. */
+/**
+ * The values of a line in ORDER_LINE_FIELDS order, as text for a typed CSV. Spelled out rather
+ * than mapped over the field names: this runs once per accepted row, and reading 22 properties by
+ * computed name was a measurable share of validation (a unit test holds the order to the list).
+ */
 export function orderLineCells(line: OrderLine): string[] {
-  return ORDER_LINE_FIELDS.map((field) => String(line[field]));
+  return [
+    String(line.line_number),
+    line.item_name,
+    line.category,
+    line.version,
+    line.item_code,
+    line.item_id,
+    line.buyer_id,
+    line.transaction_id,
+    line.date,
+    String(line.final_quantity),
+    String(line.total_revenue),
+    String(line.price_reductions),
+    String(line.refunds),
+    String(line.final_revenue),
+    String(line.sales_tax),
+    String(line.overall_revenue),
+    String(line.refunded_item_count),
+    String(line.purchased_item_count),
+    String(line.item_id_lossy),
+    String(line.buyer_id_lossy),
+    String(line.transaction_id_lossy),
+    line.kind,
+  ];
 }

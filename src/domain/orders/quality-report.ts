@@ -1,10 +1,16 @@
 /**
  * The quality report of one validation run: what came in, what was kept, what was set aside and
- * why. Built row by row (memory grows with distinct buyer/item pairs, not with the file), then
- * written as JSON and as a summary a person reads.
+ * why. Built row by row, then written as JSON and as a summary a person reads.
+ *
+ * Memory grows with distinct buyer/item pairs and with return rows, in typed arrays (27-53 bytes
+ * a pair, 20 bytes a return): a pair is known by the 128-bit fingerprint of buyer ID and item
+ * code (see row-fingerprint.ts), whose chance of linking a return to another pair's purchase is
+ * negligible (about n² / 2^129 for n pairs).
  */
+import { FingerprintMap } from './fingerprint-map.js';
 import { ORDER_KINDS, type OrderKind, type OrderLine } from './order-line.js';
 import { REASON_CODES, REASON_DESCRIPTIONS, reasonCodesOf, type ReasonCode, type RowReason } from './reasons.js';
+import { rowFingerprint } from './row-fingerprint.js';
 
 /** The issue's default: more than 5% of rows quarantined means the data is not fit to use. */
 export const DEFAULT_MAX_QUARANTINED_SHARE = 0.05;
@@ -59,9 +65,17 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function linkKey(line: OrderLine): string {
-  return `${line.buyer_id}\u001f${line.item_code}`;
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9];
+
+/** An ISO date YYYY-MM-DD as the number yyyymmdd: the same order, and it fits a Uint32Array. */
+function dayNumber(isoDate: string): number {
+  let day = 0;
+  for (const i of DIGIT_POSITIONS) day = day * 10 + (isoDate.charCodeAt(i) - 48);
+  return day;
 }
+
+/** Words per return row: the link key's fingerprint (4), then the return's day number. */
+const RETURN_WORDS = 5;
 
 export class QualityReportBuilder {
   private accepted = 0;
@@ -74,10 +88,12 @@ export class QualityReportBuilder {
   private readonly kinds = new Map<OrderKind, number>();
   private readonly lossy = { item_id: 0, buyer_id: 0, transaction_id: 0, rows_with_any: 0 };
   private zeroTax = 0;
-  /** buyer+item code -> earliest purchase date. */
-  private readonly firstPurchase = new Map<string, string>();
-  /** buyer+item code -> dates of return-only rows. */
-  private readonly returns = new Map<string, string[]>();
+  /** Fingerprint of buyer + item code -> day number of the earliest purchase. */
+  private readonly firstPurchase = new FingerprintMap();
+  /** One entry of RETURN_WORDS per return-only row; linked at the end, once every purchase is known. */
+  private returnEntries = new Uint32Array(RETURN_WORDS * 1024);
+  private returnCount = 0;
+  private readonly linkKey = new Uint32Array(4);
 
   constructor(private readonly options: QualityReportOptions = {}) {
     const limit = options.maxQuarantineShare ?? DEFAULT_MAX_QUARANTINED_SHARE;
@@ -98,16 +114,24 @@ export class QualityReportBuilder {
     if (line.transaction_id_lossy) this.lossy.transaction_id += 1;
     if (line.item_id_lossy || line.buyer_id_lossy || line.transaction_id_lossy) this.lossy.rows_with_any += 1;
     if (line.sales_tax === 0) this.zeroTax += 1;
-    const key = linkKey(line);
-    if (line.purchased_item_count >= 1) {
-      const first = this.firstPurchase.get(key);
-      if (first === undefined || line.date < first) this.firstPurchase.set(key, line.date);
+    const bought = line.purchased_item_count >= 1;
+    if (!bought && line.kind !== 'return') return;
+    rowFingerprint([line.buyer_id, line.item_code], this.linkKey);
+    const day = dayNumber(line.date);
+    if (bought) this.firstPurchase.keepMin(this.linkKey, day);
+    if (line.kind === 'return') this.addReturn(day);
+  }
+
+  private addReturn(day: number): void {
+    const at = this.returnCount * RETURN_WORDS;
+    if (at + RETURN_WORDS > this.returnEntries.length) {
+      const bigger = new Uint32Array(this.returnEntries.length * 2);
+      bigger.set(this.returnEntries);
+      this.returnEntries = bigger;
     }
-    if (line.kind === 'return') {
-      const dates = this.returns.get(key);
-      if (dates === undefined) this.returns.set(key, [line.date]);
-      else dates.push(line.date);
-    }
+    this.returnEntries.set(this.linkKey, at);
+    this.returnEntries[at + 4] = day;
+    this.returnCount += 1;
   }
 
   addQuarantined(lineNumber: number, reasons: readonly RowReason[]): void {
@@ -124,12 +148,11 @@ export class QualityReportBuilder {
     const rowsIn = this.accepted + this.quarantined;
     const share = rowsIn === 0 ? 0 : this.quarantined / rowsIn;
     const limit = this.options.maxQuarantineShare ?? DEFAULT_MAX_QUARANTINED_SHARE;
-    let returns = 0;
+    const returns = this.returnCount;
     let linked = 0;
-    for (const [key, dates] of this.returns) {
-      const first = this.firstPurchase.get(key);
-      returns += dates.length;
-      if (first !== undefined) linked += dates.filter((d) => first <= d).length;
+    for (let at = 0; at < returns * RETURN_WORDS; at += RETURN_WORDS) {
+      const first = this.firstPurchase.get(this.returnEntries.subarray(at, at + 4));
+      if (first !== undefined && first <= (this.returnEntries[at + 4] as number)) linked += 1;
     }
     const examples: Partial<Record<ReasonCode, readonly number[]>> = {};
     for (const code of REASON_CODES) {

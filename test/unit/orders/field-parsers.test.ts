@@ -1,4 +1,4 @@
-import { parseCount, parseDayMonthYear, parseId, parseMoney, parseText } from '../../../src/domain/orders/index.js';
+import { parseCount, parseDayMonthYear, parseId, parseMoney, parseText, remembering, type FieldResult } from '../../../src/domain/orders/index.js';
 
 describe('parseDayMonthYear', () => {
   it.each([
@@ -79,5 +79,37 @@ describe('parseText', () => {
   it('trims and rejects blank text', () => {
     expect(parseText(' 32 / B / FtO ')).toEqual({ ok: true, value: '32 / B / FtO' });
     expect(parseText('   ')).toEqual({ ok: false, problem: 'is empty' });
+  });
+});
+
+describe('remembering', () => {
+  function counted(): { parse: (text: string) => FieldResult<number>; calls: string[] } {
+    const calls: string[] = [];
+    return {
+      calls,
+      parse: (text) => {
+        calls.push(text);
+        return parseMoney(text);
+      },
+    };
+  }
+
+  it('gives the same answers as the parser, judging each distinct text once', () => {
+    const { parse, calls } = counted();
+    const remembered = remembering(parse);
+    const texts = ['74.17', 'x', '74.17', ' 0 ', 'x', '74.17', '1e400'];
+    expect(texts.map(remembered)).toEqual(texts.map(parseMoney));
+    expect(calls).toEqual(['74.17', 'x', ' 0 ', '1e400']);
+  });
+
+  it('forgets everything when full, and never keeps long texts', () => {
+    const { parse, calls } = counted();
+    const remembered = remembering(parse, 2);
+    for (const text of ['1', '2', '3', '1']) remembered(text);
+    expect(calls).toEqual(['1', '2', '3', '1']); // '3' cleared the cache
+    const long = '1'.repeat(41);
+    remembered(long);
+    remembered(long);
+    expect(calls.filter((t) => t === long)).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readOrderCsv, type OrderCsvItem } from '../../../src/application/order-csv-reader.js';
+import { readOrderCsv, readOrderCsvBatches, type OrderCsvItem } from '../../../src/application/order-csv-reader.js';
 import { ORDER_HEADER_LINE, OrderFileError } from '../../../src/domain/orders/index.js';
 
 const ROW = 'QID,Product H,32 / B / 30,27-0CD-F44-7E1-0-2F608D7,46567054,3301861,5.36356E+13,14/04/2019,1,74.17,0,0,74.17,14.83,89,0,1';
@@ -92,6 +92,32 @@ describe('readOrderCsv', () => {
       code: 'record_too_long',
       message: expect.stringContaining('the record starting on line 3 is longer than 500 characters') as unknown,
     });
+  });
+
+  it('names the line where an unclosed quote starts, even with earlier records in the same chunk', async () => {
+    const text = `${ORDER_HEADER_LINE}\n${ROW}\n\n${ROW.replace('Product H', '"Product H')}\n${ROW}\n${ROW}\n`;
+    for (const chunkSize of [7, 64, 1 << 16]) {
+      await expect(items(text, chunkSize)).rejects.toMatchObject({
+        code: 'unclosed_quote',
+        message: expect.stringContaining('line 4 opens a quoted value') as unknown,
+      });
+    }
+  });
+
+  it('hands over the same items in batches as one at a time, whatever the chunk size', async () => {
+    const multi = ROW.replace('32 / B / 30', '"32 / B\r\n/ 30"');
+    const text = `${ORDER_HEADER_LINE}\r\n${ROW}\r\n\r\n${multi}\r\n${ROW}\r\n` + `${ROW}\r\n`.repeat(300);
+    const expected = await items(text, 7);
+    for (const chunkSize of [3, 100, 1 << 16]) {
+      const bytes = Buffer.from(text);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
+      const batches: OrderCsvItem[][] = [];
+      for await (const batch of readOrderCsvBatches(Readable.from(chunks))) batches.push(batch);
+      expect(batches.flat()).toEqual(expected);
+      if (chunkSize === 1 << 16) expect(batches.length).toBeLessThan(5);
+    }
+    expect(expected.filter((i) => i.type === 'row')).toHaveLength(303);
   });
 
   it('stops reading the input when the consumer stops early', async () => {

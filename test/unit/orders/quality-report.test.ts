@@ -1,11 +1,9 @@
 import {
   DataQualityError,
-  DuplicateTracker,
   QualityReportBuilder,
   REASON_CODES,
   formatQualitySummary,
   reason,
-  rowIdentity,
   serializeQualityReport,
   type OrderLine,
 } from '../../../src/domain/orders/index.js';
@@ -86,6 +84,21 @@ describe('QualityReportBuilder', () => {
     expect(builder.build().return_link).toEqual({ returns: 6, linked: 3, rate: 0.5 });
   });
 
+  it('links by the earliest purchase seen anywhere in the file, over thousands of returns', () => {
+    const builder = new QualityReportBuilder();
+    const buyers = 3000;
+    for (let b = 0; b < buyers; b++) {
+      builder.addAccepted(line({ buyer_id: `B${b}`, item_code: 'SKU-1', date: '2019-03-01' }));
+      builder.addAccepted(line({ ...RETURN, buyer_id: `B${b}`, item_code: 'SKU-1', date: '2019-02-01' }));
+    }
+    // An earlier purchase of every even buyer comes last: only those returns link.
+    for (let b = 0; b < buyers; b += 2) builder.addAccepted(line({ buyer_id: `B${b}`, item_code: 'SKU-1', date: '2019-01-01' }));
+    // Buyer and item code are kept apart: "B1" + "2X" is not "B12" + "X".
+    builder.addAccepted(line({ ...RETURN, buyer_id: 'B1', item_code: '2X', date: '2019-05-01' }));
+    builder.addAccepted(line({ buyer_id: 'B12', item_code: 'X', date: '2019-01-01' }));
+    expect(builder.build().return_link).toEqual({ returns: buyers + 1, linked: buyers / 2, rate: 0.499833 });
+  });
+
   it('has no link rate without returns, and passes at exactly the limit', () => {
     const builder = new QualityReportBuilder({ maxQuarantineShare: 0.5 });
     builder.addAccepted(line({}));
@@ -127,20 +140,5 @@ describe('report output', () => {
     );
     expect(err.withReportPath('/runs/2019-05-01/quality.json').message).toMatch(/; see \/runs\/2019-05-01\/quality\.json$/);
     expect(err.withReportPath('r.json').report).toBe(report);
-  });
-});
-
-describe('DuplicateTracker', () => {
-  it('points later copies at the first one', () => {
-    const tracker = new DuplicateTracker();
-    const key = rowIdentity(['a', 'b']);
-    expect(tracker.check(key, 2)).toBeUndefined();
-    expect(tracker.check(rowIdentity(['a', 'c']), 3)).toBeUndefined();
-    expect(tracker.check(key, 5)).toEqual({ code: 'duplicate_row', message: 'same values as line 2' });
-  });
-
-  it('does not confuse rows whose values only join to the same text', () => {
-    expect(rowIdentity(['a,b', 'c'])).not.toBe(rowIdentity(['a', 'b,c']));
-    expect(rowIdentity(['a', ''])).not.toBe(rowIdentity(['a']));
   });
 });
