@@ -8,26 +8,15 @@
  * bench/results/generate.json: purchase lines and total rows per second, bytes written, peak RSS,
  * and RSS/heap samples along the way (flat samples = memory does not grow with the row count).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateOrdersToFiles } from '../src/application/generate-orders.js';
 import { SYNTHETIC_GENERATOR_VERSION } from '../src/domain/synthetic/story.js';
+import { repoRoot } from './results.js';
 
 const MB = 1024 * 1024;
-
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the benchmark');
-    dir = parent;
-  }
-  return dir;
-}
 
 interface Sample {
   readonly seconds: number;

@@ -14,6 +14,7 @@ const quick = process.argv.includes('--quick');
 const BENCHES: readonly (readonly [script: string, full: readonly string[], small: readonly string[]])[] = [
   ['orchestrator-scale.ts', [], []],
   ['generate.ts', ['--rows', '10000000'], ['--rows', '100000']],
+  ['validate-orders.ts', ['--rows', '1000000'], ['--rows', '50000']],
   ['build-features.ts', ['--rows', '10000000', '--check-determinism'], ['--rows', '100000']],
   ['build-features-spark.ts', ['--rows', '10000000'], ['--rows', '50000']],
   ['model-fit.ts', [], ['--rows=20000']],
