@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateOrdersToFiles } from '../src/application/generate-orders.js';
+import { generateOrdersToFiles } from '../src/adapters/source/synthetic-files.js';
 import { SYNTHETIC_GENERATOR_VERSION } from '../src/domain/synthetic/story.js';
 import { repoRoot } from './results.js';
 

@@ -33,7 +33,7 @@ import { parseArgs, promisify } from 'node:util';
 import { DuckDbEngine } from '../src/adapters/engine/duckdb-engine.js';
 import { DuckDbTableReader } from '../src/adapters/engine/duckdb-table-reader.js';
 import { buildFeatures } from '../src/application/build-features.js';
-import { generateOrdersToFiles } from '../src/application/generate-orders.js';
+import { generateOrdersToFiles } from '../src/adapters/source/synthetic-files.js';
 import { loadTrainingTable, trainModel, type TrainingTable } from '../src/application/train-model.js';
 import { FEATURE_CATALOGUE } from '../src/domain/features/catalogue.js';
 import { FEATURE_DEFAULTS } from '../src/domain/features/feature-options.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateOrdersToFiles } from '../src/application/generate-orders.js';
+import { generateOrdersToFiles } from '../src/adapters/source/synthetic-files.js';
 import { processFigures, round, runSelfAsChild, validateIntoParquet } from './prepare-data.js';
 import { writeBenchResult } from './results.js';
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { describeIssues, generateOrdersToFiles, syntheticOptionsSchema } from '../../application/generate-orders.js';
+import { describeIssues, syntheticOptionsSchema } from '../../application/generate-orders.js';
+import { generateOrdersToFiles } from '../../adapters/source/synthetic-files.js';
 import { SyntheticOptionsError } from '../../domain/synthetic/options.js';
 import type { CliIo } from '../io.js';
 import { ExitCode, UsageError } from '../usage-error.js';

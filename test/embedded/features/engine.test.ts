@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DuckDbEngine, SqlEngineError, cacheViewSql } from '../../../src/adapters/engine/duckdb-engine.js';
-import { generateOrdersToFiles } from '../../../src/application/generate-orders.js';
+import { generateOrdersToFiles } from '../../../src/adapters/source/synthetic-files.js';
 import { addDays } from '../../../src/domain/dates.js';
 import { FEATURE_CATALOGUE, FEATURE_OUTPUT_COLUMNS } from '../../../src/domain/features/catalogue.js';
 import { epochDayOf } from '../../../src/domain/features/feature-options.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { generateOrdersCsv, generateOrdersToFiles, TRUTH_HEADER } from '../../../src/application/generate-orders.js';
+import { generateOrdersToFiles } from '../../../src/adapters/source/synthetic-files.js';
+import { generateOrdersCsv, TRUTH_HEADER } from '../../../src/application/generate-orders.js';
 import { isPurchaseLine, parsePlainCsv } from '../../unit/synthetic/helpers.js';
 
 let dir: string;
