@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { calibratorFromJSON, calibratorJsonSchema, type Calibrator, type CalibratorJson } from './calibration.js';
-import type { Classifier, ClassifierJson } from './classifier.js';
+import type { Classifier, ClassifierJson, ColumnScorer } from './classifier.js';
+import { predictingColumnScorer } from './importance.js';
 import type { FeatureMatrix, FeatureSpec } from './feature-matrix.js';
 import { classifierFromJSON } from './registry.js';
 
@@ -40,6 +41,12 @@ export class CalibratedModel {
 
   predictProba(x: FeatureMatrix): Float64Array {
     return this.calibrator.apply(this.classifier.predictProba(x));
+  }
+
+  /** The classifier's ColumnScorer where it has one, its outputs calibrated as predictProba does. */
+  columnScorer(x: FeatureMatrix): ColumnScorer {
+    const inner = this.classifier.columnScorer?.(x) ?? predictingColumnScorer((m) => this.classifier.predictProba(m), x);
+    return { base: this.calibrator.apply(inner.base), withColumn: (position, column) => this.calibrator.apply(inner.withColumn(position, column)) };
   }
 
   toSQL(columnSql: (name: string) => string): string {

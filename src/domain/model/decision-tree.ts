@@ -9,12 +9,12 @@
  */
 import { z } from 'zod';
 import { binTrainingMatrix } from './binning.js';
-import { checkLabels, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
+import { checkLabels, notFitted, type Classifier, type ClassifierJson, type ColumnScorer, type FitOptions } from './classifier.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
 import { identityRows } from './sampling.js';
 import { growTree } from './tree-grower.js';
-import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
+import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumScorer, treeToSql, type TreeJson } from './tree-model.js';
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
 
@@ -99,6 +99,11 @@ export class TreeClassifier implements Classifier {
   predictProba(x: FeatureMatrix): Float64Array {
     const f = this.require();
     return new CompiledTrees([f.tree], f.features, x).sum(x.rows, 0);
+  }
+
+  columnScorer(x: FeatureMatrix): ColumnScorer {
+    const f = this.require();
+    return treeSumScorer([f.tree], f.features, x, 0, (sums) => sums);
   }
 
   toJSON(): ClassifierJson {

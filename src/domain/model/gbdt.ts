@@ -9,13 +9,13 @@
  */
 import { z } from 'zod';
 import { binTrainingMatrix, binWithMappers, type BinnedMatrix } from './binning.js';
-import { checkLabels, ClassifierError, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
+import { checkLabels, ClassifierError, notFitted, type Classifier, type ClassifierJson, type ColumnScorer, type FitOptions } from './classifier.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
 import { identityRows, sampleWithoutReplacement } from './sampling.js';
 import { sigmoid, sqlNumber, sqlSigmoid, sqlSum } from './sql.js';
 import { GrowerWorkspace, growTree, leafIndexOf } from './tree-grower.js';
-import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
+import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumScorer, treeToSql, type TreeJson } from './tree-model.js';
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
@@ -68,6 +68,12 @@ interface Fitted {
   readonly initScore: number;
   readonly trees: TreeJson[];
   readonly roundsRun: number;
+}
+
+/** Margins to probabilities, in place. */
+function toProbabilities(margin: Float64Array): Float64Array {
+  for (let i = 0; i < margin.length; i++) margin[i] = sigmoid(margin[i] as number);
+  return margin;
 }
 
 /** Mean log loss of margins against labels (for early stopping and progress). */
@@ -195,9 +201,12 @@ export class GbdtClassifier implements Classifier {
   }
 
   predictProba(x: FeatureMatrix): Float64Array {
-    const margin = this.predictMargin(x);
-    for (let i = 0; i < margin.length; i++) margin[i] = sigmoid(margin[i] as number);
-    return margin;
+    return toProbabilities(this.predictMargin(x));
+  }
+
+  columnScorer(x: FeatureMatrix): ColumnScorer {
+    const f = this.require();
+    return treeSumScorer(f.trees, f.features, x, f.initScore, toProbabilities);
   }
 
   /** Trees kept after early stopping. */

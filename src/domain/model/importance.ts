@@ -3,6 +3,7 @@
  * feature's values are shuffled across rows (breaking its link to the label, keeping its
  * distribution). Shuffles are seeded; each feature is shuffled `repeats` times and averaged.
  */
+import type { ColumnScorer } from './classifier.js';
 import { withColumn, type FeatureColumn, type FeatureMatrix } from './feature-matrix.js';
 import { logLoss, rocAuc } from './metrics.js';
 import { shuffleInPlace } from './sampling.js';
@@ -23,15 +24,20 @@ function permuted(column: FeatureColumn, order: Uint32Array): FeatureColumn {
   return { ...column, codes: Int32Array.from(order, (i) => column.codes[i] as number) };
 }
 
-/** Importance of every column of `x`, most important first (ties by name). */
+/** A ColumnScorer that simply predicts every changed matrix anew. */
+export function predictingColumnScorer(predict: (x: FeatureMatrix) => Float64Array, x: FeatureMatrix): ColumnScorer {
+  return { base: predict(x), withColumn: (position, column) => predict(withColumn(x, position, column)) };
+}
+
+/** Importance of every column of `x` (the matrix `scorer` scores), most important first (ties by name). */
 export function permutationImportance(
-  predict: (x: FeatureMatrix) => Float64Array,
+  scorer: ColumnScorer,
   x: FeatureMatrix,
   y: Uint8Array,
   options: { repeats?: number; seed?: number } = {},
 ): FeatureImportance[] {
   const repeats = options.repeats ?? 3;
-  const baseP = predict(x);
+  const baseP = scorer.base;
   const baseLoss = logLoss(baseP, y);
   const baseAuc = rocAuc(baseP, y);
   const out = x.columns.map((column, position): FeatureImportance => {
@@ -42,7 +48,7 @@ export function permutationImportance(
       const order = new Uint32Array(x.rows);
       for (let i = 0; i < x.rows; i++) order[i] = i;
       shuffleInPlace(rng, order);
-      const p = predict(withColumn(x, position, permuted(column, order)));
+      const p = scorer.withColumn(position, permuted(column, order));
       increases.push(logLoss(p, y) - baseLoss);
       aucDrop += baseAuc - rocAuc(p, y);
     }

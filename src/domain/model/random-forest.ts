@@ -8,14 +8,14 @@
  */
 import { z } from 'zod';
 import { binTrainingMatrix } from './binning.js';
-import { checkLabels, notFitted, type Classifier, type ClassifierJson, type FitOptions } from './classifier.js';
+import { checkLabels, notFitted, type Classifier, type ClassifierJson, type ColumnScorer, type FitOptions } from './classifier.js';
 import { cartGrowerParams } from './decision-tree.js';
 import { featureSpecs, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
 import { bootstrapCounts } from './sampling.js';
 import { sqlNumber, sqlSum } from './sql.js';
 import { GrowerWorkspace, growTree } from './tree-grower.js';
-import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeToSql, type TreeJson } from './tree-model.js';
+import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumScorer, treeToSql, type TreeJson } from './tree-model.js';
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
@@ -92,8 +92,18 @@ export class ForestClassifier implements Classifier {
 
   predictProba(x: FeatureMatrix): Float64Array {
     const f = this.require();
-    const sums = new CompiledTrees(f.trees, f.features, x).sum(x.rows, 0);
-    for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] as number) / f.trees.length;
+    return this.average(new CompiledTrees(f.trees, f.features, x).sum(x.rows, 0));
+  }
+
+  columnScorer(x: FeatureMatrix): ColumnScorer {
+    const f = this.require();
+    return treeSumScorer(f.trees, f.features, x, 0, (sums) => this.average(sums));
+  }
+
+  /** Sums of the trees' leaf values to their mean, in place. */
+  private average(sums: Float64Array): Float64Array {
+    const trees = this.require().trees.length;
+    for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] as number) / trees;
     return sums;
   }
 

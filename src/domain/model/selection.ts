@@ -206,7 +206,7 @@ export function trainAndSelect(data: TrainingData, configInput: ModelConfigInput
   const importance =
     config.importance.repeats === 0
       ? []
-      : permutationImportance((x) => model.predictProba(x), importanceRows.x, importanceRows.y, { repeats: config.importance.repeats, seed: config.seed });
+      : permutationImportance(model.columnScorer(importanceRows.x), importanceRows.x, importanceRows.y, { repeats: config.importance.repeats, seed: config.seed });
   return {
     model,
     winner: results[chosen.index] as CandidateResult,

@@ -1,7 +1,9 @@
 import { CalibratedModel } from '../../../src/domain/model/calibrated-model.js';
-import { featureMatrix, numericColumn } from '../../../src/domain/model/feature-matrix.js';
-import { permutationImportance } from '../../../src/domain/model/importance.js';
+import { chooseCalibrator } from '../../../src/domain/model/calibration.js';
+import { featureMatrix, numericColumn, withColumn, type FeatureColumn } from '../../../src/domain/model/feature-matrix.js';
+import { permutationImportance, predictingColumnScorer } from '../../../src/domain/model/importance.js';
 import { candidateSpecs, expandGrid, modelConfigSchema, pickWinner, trainAndSelect, trainingDataFromSplit } from '../../../src/domain/model/selection.js';
+import { createClassifier } from '../../../src/domain/model/registry.js';
 import { Rng } from '../../../src/domain/synthetic/prng.js';
 import { splitData } from './helpers.js';
 
@@ -84,10 +86,31 @@ describe('permutation importance', () => {
       const col = m.columns[1] as { values: Float64Array };
       return Float64Array.from(col.values, (s) => 1 / (1 + Math.exp(-2 * s)));
     };
-    const importance = permutationImportance(predict, x, y, { repeats: 2, seed: 1 });
+    const importance = permutationImportance(predictingColumnScorer(predict, x), x, y, { repeats: 2, seed: 1 });
     expect(importance.map((f) => f.feature)).toEqual(['signal', 'noise']);
     expect(importance[0]?.logLossIncrease).toBeGreaterThan(0.1);
     expect(importance[0]?.aucDecrease).toBeGreaterThan(0.2);
     expect(importance[1]?.logLossIncrease).toBe(0);
+  });
+
+  it('scores a replaced column of a tree model exactly as predicting the changed matrix does', () => {
+    const { x, y, vx, vy } = splitData(3000, 800, 4, 2);
+    const shuffled = (position: number): FeatureColumn => {
+      const column = vx.columns[position] as FeatureColumn;
+      const order = Array.from({ length: vx.rows }, (_, i) => (i * 7919) % vx.rows);
+      return column.kind === 'numeric' ? { ...column, values: Float64Array.from(order, (i) => column.values[i] as number) } : { ...column, codes: Int32Array.from(order, (i) => column.codes[i] as number) };
+    };
+    for (const family of ['gbdt', 'forest', 'tree'] as const) {
+      const classifier = createClassifier(family, { seed: 1, ...(family === 'forest' ? { trees: 12 } : {}) });
+      classifier.fit(x, y, { validation: { x: vx, y: vy } });
+      const model = new CalibratedModel(classifier, chooseCalibrator(classifier.predictProba(vx), vy, { methods: ['platt'], folds: 2, seed: 0, gridSize: 100 }).calibrator);
+      expect(classifier.columnScorer).toBeDefined();
+      const scorer = model.columnScorer(vx);
+      expect(Array.from(scorer.base)).toEqual(Array.from(model.predictProba(vx)));
+      vx.columns.forEach((_, position) => {
+        const column = shuffled(position);
+        expect({ family, position, p: Array.from(scorer.withColumn(position, column)) }).toEqual({ family, position, p: Array.from(model.predictProba(withColumn(vx, position, column))) });
+      });
+    }
   });
 });
