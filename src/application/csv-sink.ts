@@ -30,7 +30,6 @@ const BATCH_CHARS = 64 * 1024;
 
 export class CsvSink {
   private buffer = '';
-  private rows = 0;
 
   constructor(
     private readonly target: Writable,
@@ -39,18 +38,12 @@ export class CsvSink {
     this.buffer = csvLine(header);
   }
 
-  /** Rows written so far (the header excluded). */
-  get rowCount(): number {
-    return this.rows;
-  }
-
   /**
    * Buffers one record. When `full` turns true the caller awaits flush() before adding more: an
    * await per batch of records, not per record, which counts on files of millions of rows.
    */
   add(cells: readonly string[]): void {
     this.buffer += csvLine(cells);
-    this.rows += 1;
   }
 
   /** Whether a batch is buffered and should be flushed before more records are added. */

@@ -282,8 +282,3 @@ export async function* readOrderCsvBatches(input: Readable, options: ReadOrderCs
   }
   if (rows === 0) throw fileErrors.headerOnly();
 }
-
-/** The items of the file in order, one at a time (see readOrderCsvBatches). */
-export async function* readOrderCsv(input: Readable, options: ReadOrderCsvOptions = {}): AsyncGenerator<OrderCsvItem> {
-  for await (const batch of readOrderCsvBatches(input, options)) yield* batch;
-}

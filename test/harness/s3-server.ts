@@ -33,6 +33,8 @@ export interface S3TestServer {
   readonly port: number;
   /** Settings that reach this server (path-style, throwaway credentials, default retries). */
   readonly settings: S3Settings;
+  /** The environment that points a `returns` process at this server (endpoint and credentials). */
+  readonly cliEnv: NodeJS.ProcessEnv;
   /** Kills the process (SIGKILL, like a crash); the port stays ours for start()/restart(). */
   crash(): Promise<void>;
   /** Starts the process again on the same port and waits until it answers. */
@@ -120,6 +122,7 @@ export async function startS3Server(options: StartS3ServerOptions = {}): Promise
     endpoint,
     port,
     settings,
+    cliEnv: { RETURNS_S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: settings.accessKeyId, AWS_SECRET_ACCESS_KEY: settings.secretAccessKey, AWS_REGION: settings.region },
     crash: () => server.kill(),
     start,
     restart: async (downtimeMs = 0) => {

@@ -26,7 +26,7 @@ describe.each(['file', 's3'] as const)('orchestrator across processes on the %s 
         name: 's3',
         uri: (id) => `s3://returns-proc-${id}/store`,
         settings: server.settings,
-        env: { RETURNS_S3_ENDPOINT: server.endpoint, AWS_ACCESS_KEY_ID: server.settings.accessKeyId, AWS_SECRET_ACCESS_KEY: server.settings.secretAccessKey, AWS_REGION: server.settings.region },
+        env: server.cliEnv,
       };
     } else {
       backend = { name: 'file', uri: (id) => `file://${path.join(work, id, 'store')}`, settings: { region: 'us-east-1', forcePathStyle: false, maxAttempts: 3 }, env: {} };

@@ -54,10 +54,7 @@ describe('the pipeline on Spark and S3 against the embedded run', () => {
   it('runs BuildFeatures and PredictBatch on the cluster, through s3a://', async () => {
     const env = {
       RETURNS_SOURCE: SOURCE,
-      RETURNS_S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: server.settings.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: server.settings.secretAccessKey,
-      AWS_REGION: server.settings.region,
+      ...server.cliEnv,
       SPARK_LOCAL_IP: '127.0.0.1',
       PATH: process.env.PATH,
       JAVA_HOME: process.env.JAVA_HOME,

@@ -3,7 +3,7 @@
  * standing in for SIGTERM): champion and snapshot from the store, bearer-token auth from
  * RETURNS_API_TOKEN, JSON access log lines on stdout, reload on SIGHUP, a fixed model file.
  */
-import { PassThrough } from 'node:stream';
+import { capturedOutput } from '../harness/cli.js';
 import { runCli } from '../../src/cli/program.js';
 import { FakeClock } from '../harness/fake-clock.js';
 import { createPredictionFixture, MODEL_NAME, requestLine, type PredictionFixture } from '../harness/prediction-fixture.js';
@@ -18,28 +18,23 @@ interface Running {
 }
 
 async function serve(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Running> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const { stdout, stderr, out, err } = capturedOutput();
   const controller = new AbortController();
   const done = runCli({ argv: ['serve', '--port', '0', ...args], env, cwd, home: cwd, stdout, stderr, clock: new FakeClock(), signal: controller.signal });
   const deadline = Date.now() + 60_000;
   let url: string | undefined;
   while (!url) {
-    url = /listening on (http:\/\/\S+\/)/.exec(err)?.[1];
+    url = /listening on (http:\/\/\S+\/)/.exec(err())?.[1];
     if (!url) {
       const early = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
-      if (early !== undefined) throw new Error(`serve exited with ${early}: ${err}`);
-      if (Date.now() > deadline) throw new Error(`serve did not start: ${err}`);
+      if (early !== undefined) throw new Error(`serve exited with ${early}: ${err()}`);
+      if (Date.now() > deadline) throw new Error(`serve did not start: ${err()}`);
     }
   }
   return {
     url,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: out,
+    stderr: err,
     stop: async () => {
       controller.abort();
       return done;
@@ -125,12 +120,10 @@ describe('returns serve', () => {
       [['--poll-seconds', '-1'], {}, /--poll-seconds/],
       [[], { RETURNS_API_TOKEN: ' ' }, /RETURNS_API_TOKEN is set but empty/],
     ] as const) {
-      const stderr = new PassThrough();
-      let err = '';
-      stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await runCli({ argv: ['serve', '--store', fx.store.rootUri, ...args], env: { ...env }, cwd: fx.dir, home: fx.dir, stdout: new PassThrough(), stderr, clock: new FakeClock() });
+      const { stdout, stderr, err } = capturedOutput();
+      const code = await runCli({ argv: ['serve', '--store', fx.store.rootUri, ...args], env: { ...env }, cwd: fx.dir, home: fx.dir, stdout, stderr, clock: new FakeClock() });
       expect(code).toBe(2);
-      expect(err).toMatch(message);
+      expect(err()).toMatch(message);
     }
   });
 });

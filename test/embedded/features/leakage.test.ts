@@ -17,6 +17,7 @@ import { generateOrdersCsv } from '../../../src/application/generate-orders.js';
 import { FEATURE_KEY_COLUMNS, FEATURE_NAMES, OUTCOME_COLUMNS } from '../../../src/domain/features/catalogue.js';
 import { ORDER_LINES_INPUT } from '../../../src/domain/features/feature-sql.js';
 import { ORDER_LINE_FIELDS } from '../../../src/domain/orders/order-line.js';
+import { Rng } from '../../../src/domain/synthetic/prng.js';
 import { build, byLine, parquetRows, validatedParquet } from './helpers.js';
 
 const engine = new DuckDbEngine();
@@ -26,17 +27,6 @@ const COMPARED = [...FEATURE_KEY_COLUMNS, 'split', ...FEATURE_NAMES];
 let work: string;
 let orders: string;
 let base: Record<string, unknown>[];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -140,11 +130,11 @@ describe('point-in-time features', () => {
   it(
     'do not change when rows dated on or after the purchase date change, vanish or appear',
     async () => {
-      const random = rng(99);
+      const random = Rng.fromSeed(99);
       // Purchases with some history behind them and some future ahead.
       const candidates = base.filter((r) => (r['date'] as string) >= '2018-11-20' && (r['date'] as string) <= '2019-04-10');
       for (let i = 0; i < 8; i++) {
-        const target = candidates[Math.floor(random() * candidates.length)] as Record<string, unknown>;
+        const target = random.pick(candidates) as Record<string, unknown>;
         const cutoff = target['date'] as string;
         const after = await mutatedFeatures(cutoff, target, i + 1, `case-${i}`);
         expect({ cutoff, changed: changedUpTo(cutoff, after) }).toEqual({ cutoff, changed: [] });

@@ -12,24 +12,13 @@ import { acceptedOrdersJob } from '../../../src/application/validate-orders.js';
 import { featureSteps, ORDER_LINES_INPUT } from '../../../src/domain/features/feature-sql.js';
 import { renderSteps } from '../../../src/domain/features/sql-steps.js';
 import { orderLineCells, type OrderKind, type OrderLine } from '../../../src/domain/orders/order-line.js';
+import { Rng } from '../../../src/domain/synthetic/prng.js';
 import { parquetRows } from './helpers.js';
 
 interface Link {
   purchase: number;
   return: number;
   method: 'key' | 'fallback';
-}
-
-/** Random number generator with a seed (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function line(n: number, buyer: string, sku: string, txn: string, date: string, kind: OrderKind): OrderLine {
@@ -63,8 +52,9 @@ function line(n: number, buyer: string, sku: string, txn: string, date: string, 
 
 /** Random lines of `datasets` independent little worlds (buyer IDs are prefixed by the world). */
 function randomLines(seed: number, datasets: number): OrderLine[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const random = Rng.fromSeed(seed);
+  const r = (): number => random.uniform();
+  const pick = <T>(xs: readonly T[]): T => random.pick(xs);
   const out: OrderLine[] = [];
   for (let d = 0; d < datasets; d++) {
     const count = 5 + Math.floor(r() * 30);

@@ -2,13 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createMemoryLogger } from '../../../src/adapters/logging/winston-logger.js';
 import { LocalObjectStore } from '../../../src/adapters/storage/local-store.js';
 import { runCli } from '../../../src/cli/program.js';
 import { schedulerLockKey } from '../../../src/cli/scheduled-runs.js';
 import { defaultLockOptions, StoreLocks } from '../../../src/orchestrator/lock.js';
-import { cli, SMALL_SOURCE } from '../../harness/cli.js';
+import { capturedOutput, cli, SMALL_SOURCE } from '../../harness/cli.js';
 import { FakeClock } from '../../harness/fake-clock.js';
 import { waitFor } from '../../harness/spawn.js';
 
@@ -101,12 +100,7 @@ describe('returns schedule', () => {
 
   it('runs on its cron schedule until stopped, then exits 0 (each task still ran once)', async () => {
     const controller = new AbortController();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const { stdout, stderr, out, err } = capturedOutput();
     const done = runCli({
       // Every second, so the test sees real triggers of croner.
       argv: ['schedule', '--cron', '* * * * * *', TASK, '--json'],
@@ -120,13 +114,13 @@ describe('returns schedule', () => {
     });
     try {
       // A run that went through, and at least one more trigger (skipped while it ran, or found it complete).
-      const lines = (): { status: string; ran?: string[] }[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = (): { status: string; ran?: string[] }[] => out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
       await waitFor(() => lines().some((l) => l.status === 'success') && lines().length >= 2, 60_000, 'two triggers of the schedule');
     } finally {
       controller.abort();
     }
     expect(await done).toBe(0);
-    const results = out.trim().split('\n').map((l) => JSON.parse(l));
+    const results = out().trim().split('\n').map((l) => JSON.parse(l));
     // One trigger ran the DAG; the others skipped while it was going, or found the day's work done.
     const ran = results.filter((r) => r.status !== 'skipped' && r.ran.length > 0);
     expect(ran).toHaveLength(1);
@@ -135,7 +129,7 @@ describe('returns schedule', () => {
       if (r.status === 'skipped') expect(r.reason).toBe('the previous run in this process is still going');
       else expect(r).toMatchObject({ status: 'success', ran: [] });
     }
-    const messages = logLines(err).map((l) => l.message);
+    const messages = logLines(err()).map((l) => l.message);
     expect(messages[0]).toBe('scheduler started');
     expect(messages.filter((m) => m === 'schedule triggered').length).toBeGreaterThanOrEqual(2);
     expect(messages[messages.length - 1]).toBe('scheduler stopped');

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalObjectStore } from '../../../src/adapters/storage/local-store.js';
+import { Rng } from '../../../src/domain/synthetic/prng.js';
 import { waitFor } from '../../harness/spawn.js';
-import { DAY, FAST_CONFIG, ORPHAN_STAGING, SOURCE, differences, ensureBuilt, inFlightTasks, listFiles, partialCompletes, seededRandom, snapshot, startCli, targetsOf } from './support.js';
+import { DAY, FAST_CONFIG, ORPHAN_STAGING, SOURCE, differences, ensureBuilt, inFlightTasks, listFiles, partialCompletes, snapshot, startCli, targetsOf } from './support.js';
 
 const KILLS = 20;
 /** Kills in one store before its completing re-run: two stores of ten. */
@@ -58,7 +59,8 @@ describe('returns run Report killed with SIGKILL at random moments', () => {
   });
 
   it(`survives ${KILLS} kills: no partial target taken for complete, re-runs complete, outputs byte-identical`, async () => {
-    const random = seededRandom(SEED);
+    const rng = Rng.fromSeed(SEED);
+    const random = (): number => rng.uniform();
     const stages = new Map<string, number>();
     const problems: string[] = [];
     const rerunMs: number[] = [];

@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { systemClock } from '../../../src/adapters/clock/system-clock.js';
 import { runCli } from '../../../src/cli/program.js';
+import { capturedOutput } from '../../harness/cli.js';
 import { repoRoot } from '../../harness/spawn.js';
 import { ensureBuilt, startCli } from './support.js';
 
@@ -63,20 +63,16 @@ describe('the malformed corpus through returns run Report', () => {
     const outcomes: string[] = [];
     for (const c of CASES) {
       const cwd = await mkdtemp(path.join(work, 'in-'));
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let out = '';
-      let err = '';
-      stdout.on('data', (d: Buffer) => (out += d.toString()));
-      stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const { stdout, stderr, out, err } = capturedOutput();
+      let thrown = '';
       let code: number | null;
       try {
         code = await runCli({ argv: ['run', 'Report', '--date', DATE, '--source', `file://${path.join(CORPUS, c.file)}`], env: {}, cwd, home: cwd, stdout, stderr, clock: systemClock });
       } catch (e) {
         code = null;
-        err += `\nrunCli threw: ${(e as Error).stack}`;
+        thrown = `\nrunCli threw: ${(e as Error).stack}`;
       }
-      const p = judge(c, code, out, err);
+      const p = judge(c, code, out(), err() + thrown);
       if (p.length > 0) problems[c.file] = p;
       outcomes.push(`${c.file}=${code}`);
     }

@@ -36,10 +36,7 @@ describe('an object store outage of 10 s in the middle of returns run Report', (
   it('retries and completes (or fails in one line and completes on re-run), losing nothing', async () => {
     const env = {
       RETURNS_SOURCE: SOURCE,
-      RETURNS_S3_ENDPOINT: server.endpoint,
-      AWS_ACCESS_KEY_ID: server.settings.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: server.settings.secretAccessKey,
-      AWS_REGION: server.settings.region,
+      ...server.cliEnv,
     };
     const args = ['run', 'Report', '--date', DAY, '--store', STORE, '--config', 'returns.json', '--json'];
     const started = Date.now();

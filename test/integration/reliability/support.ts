@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { DuckDbEngine } from '../../../src/adapters/engine/duckdb-engine.js';
 import type { ObjectStore } from '../../../src/ports/object-store.js';
 import type { Finished } from '../../harness/spawn.js';
-import { repoRoot } from '../../harness/spawn.js';
+import { finished, repoRoot } from '../../harness/spawn.js';
 
 export const BIN = path.join(repoRoot, 'dist/src/cli/main.js');
 export const DAY = '2019-04-20';
@@ -98,12 +98,7 @@ export function startCli(args: readonly string[], cwd: string, env: NodeJS.Proce
     env: { PATH: process.env.PATH ?? '', HOME: cwd, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done, startedAt: Date.now() };
+  return { child, done: finished(child), startedAt: Date.now() };
 }
 
 /** The `--json` summary: the last line of stdout. */
@@ -232,14 +227,3 @@ export async function inFlightTasks(root: string): Promise<string[]> {
   return [...open];
 }
 
-/** A small seeded generator (mulberry32), so the kill moments are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

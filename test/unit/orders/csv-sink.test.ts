@@ -34,7 +34,6 @@ describe('CsvSink', () => {
     }
     await sink.end();
     const text = chunks.join('');
-    expect(sink.rowCount).toBe(rows);
     expect(chunks.length).toBeGreaterThan(1);
     expect(text.startsWith('a,b\n0,"v,0"\n1,"v,1"\n')).toBe(true);
     expect(text.endsWith(`${rows - 1},"v,${rows - 1}"\n`)).toBe(true);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readOrderCsv, readOrderCsvBatches, type OrderCsvItem } from '../../../src/application/order-csv-reader.js';
+import { readOrderCsvBatches, type OrderCsvItem } from '../../../src/application/order-csv-reader.js';
 import { ORDER_HEADER_LINE, OrderFileError } from '../../../src/domain/orders/index.js';
 
 const ROW = 'QID,Product H,32 / B / 30,27-0CD-F44-7E1-0-2F608D7,46567054,3301861,5.36356E+13,14/04/2019,1,74.17,0,0,74.17,14.83,89,0,1';
@@ -10,7 +10,7 @@ async function items(text: string | Buffer, chunkSize = 7, maxRecordChars?: numb
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
   const out: OrderCsvItem[] = [];
-  for await (const item of readOrderCsv(Readable.from(chunks), { maxRecordChars })) out.push(item);
+  for await (const batch of readOrderCsvBatches(Readable.from(chunks), { maxRecordChars })) out.push(...batch);
   return out;
 }
 
@@ -28,7 +28,7 @@ function summary(list: OrderCsvItem[]): (string | number)[][] {
   return list.map((i) => (i.type === 'header' ? ['header', i.fieldCount] : i.type === 'blank' ? ['blank', i.lineNumber] : ['row', i.lineNumber, i.raw]));
 }
 
-describe('readOrderCsv', () => {
+describe('readOrderCsvBatches', () => {
   it('numbers physical lines across CRLF, blank lines and a quoted line break', async () => {
     const multi = ROW.replace('32 / B / 30', '"32 / B\r\n/ 30"');
     const text = `\ufeff${ORDER_HEADER_LINE}\r\n${ROW}\r\n\r\n${multi}\r\n${ROW}\r\n`;
@@ -126,9 +126,11 @@ describe('readOrderCsv', () => {
       for (let i = 0; i < 10_000; i += 1) yield Buffer.from(`${ROW}\n`);
     })());
     let seen = 0;
-    for await (const item of readOrderCsv(input)) {
-      if (item.type === 'row') seen += 1;
-      if (seen === 3) break;
+    reading: for await (const batch of readOrderCsvBatches(input)) {
+      for (const item of batch) {
+        if (item.type === 'row') seen += 1;
+        if (seen === 3) break reading;
+      }
     }
     expect(seen).toBe(3);
     await new Promise((resolve) => setImmediate(resolve));
