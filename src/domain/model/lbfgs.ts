@@ -2,6 +2,12 @@
  * L-BFGS minimisation (Nocedal & Wright, algorithm 7.4/7.5) with a backtracking Armijo line
  * search, on Float64Arrays. Enough for the smooth convex objectives here (penalised logistic
  * loss); deterministic: no randomness, fixed iteration order.
+ *
+ * An optional preconditioner stands for the initial inverse Hessian H0 of the two-loop
+ * recursion (instead of the usual scalar gamma = s'y / y'y): with a good approximation of the
+ * Hessian the first step is a Newton step and the rest of the run only corrects how the curvature
+ * moves, so ill-conditioned problems (one-hot columns of rare levels next to the intercept)
+ * converge in a few dozen iterations instead of hundreds.
  */
 
 export interface LbfgsOptions {
@@ -10,6 +16,8 @@ export interface LbfgsOptions {
   readonly gradientTolerance: number;
   /** Pairs of updates remembered. */
   readonly history: number;
+  /** Replaces v by H0^-1 v in place, H0 a fixed symmetric positive definite Hessian approximation. */
+  readonly precondition?: (v: Float64Array) => void;
 }
 
 export interface LbfgsResult {
@@ -47,7 +55,9 @@ export function minimizeLbfgs(
       alpha[k] = a;
       axpy(-a, y[k] as Float64Array, direction);
     }
-    if (s.length > 0) {
+    if (options.precondition !== undefined) {
+      options.precondition(direction);
+    } else if (s.length > 0) {
       const last = s.length - 1;
       const gamma = dot(s[last] as Float64Array, y[last] as Float64Array) / dot(y[last] as Float64Array, y[last] as Float64Array);
       for (let i = 0; i < n; i++) direction[i] = (direction[i] as number) * gamma;
@@ -63,11 +73,12 @@ export function minimizeLbfgs(
 
     let slope = dot(g, direction);
     if (!(slope < 0)) {
-      // Not a descent direction (numerical trouble): restart from steepest descent.
+      // Not a descent direction (numerical trouble): restart from (preconditioned) steepest descent.
       s.length = 0;
       y.length = 0;
       rho.length = 0;
       for (let i = 0; i < n; i++) direction[i] = -(g[i] as number);
+      options.precondition?.(direction);
       slope = dot(g, direction);
     }
 

@@ -22,6 +22,7 @@ import { checkLabels, notFitted, type Classifier, type ClassifierJson, type FitO
 import { featureSpecs, levelTranslation, resolveColumns, type CategoricalColumn, type FeatureMatrix, type FeatureSpec } from './feature-matrix.js';
 import { featureSpecsSchema } from './feature-spec-schema.js';
 import { minimizeLbfgs } from './lbfgs.js';
+import { LogisticDesign, type DesignColumn } from './logistic-design.js';
 import { sigmoid, sqlNumber, sqlSigmoid, sqlString } from './sql.js';
 import { classWeightSchema, rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
@@ -76,9 +77,6 @@ interface Fitted {
   readonly intercept: number;
   readonly terms: Term[];
 }
-
-/** A design column during fitting: dense values, or a level index into a block of coefficients. */
-type DesignColumn = { kind: 'dense'; values: Float64Array; at: number } | { kind: 'block'; index: Int32Array; at: number };
 
 function keptLevels(column: CategoricalColumn, maxLevels: number, minCount: number): string[] {
   const counts = new Float64Array(column.levels.length);
@@ -184,58 +182,19 @@ export class LogisticClassifier implements Classifier {
       }
     });
 
-    const margin = new Float64Array(n);
-    const objective = (theta: Float64Array, grad: Float64Array): number => {
-      margin.fill(theta[0] as number);
-      for (const col of design) {
-        if (col.kind === 'dense') {
-          const b = theta[col.at] as number;
-          if (b !== 0) for (let i = 0; i < n; i++) margin[i] = (margin[i] as number) + b * (col.values[i] as number);
-        } else {
-          for (let i = 0; i < n; i++) margin[i] = (margin[i] as number) + (theta[col.at + (col.index[i] as number)] as number);
-        }
-      }
-      grad.fill(0);
-      let loss = 0;
-      const residual = margin; // reused: margin is not needed once the residual is known
-      for (let i = 0; i < n; i++) {
-        const m = margin[i] as number;
-        const wi = (w[i] as number) / totalWeight;
-        const yi = y[i] as number;
-        // softplus(m) - y m and sigmoid(m) from one exp, without overflow
-        const e = Math.exp(-Math.abs(m));
-        loss += wi * ((m > 0 ? m : 0) + Math.log1p(e) - yi * m);
-        residual[i] = wi * ((m >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi);
-      }
-      let g0 = 0;
-      for (let i = 0; i < n; i++) g0 += residual[i] as number;
-      grad[0] = g0;
-      for (const col of design) {
-        if (col.kind === 'dense') {
-          let s = 0;
-          for (let i = 0; i < n; i++) s += (residual[i] as number) * (col.values[i] as number);
-          grad[col.at] = s;
-        } else {
-          for (let i = 0; i < n; i++) {
-            const k = col.at + (col.index[i] as number);
-            grad[k] = (grad[k] as number) + (residual[i] as number);
-          }
-        }
-      }
-      let penalty = 0;
-      for (let j = 1; j < theta.length; j++) {
-        const t = theta[j] as number;
-        penalty += t * t;
-        grad[j] = (grad[j] as number) + p.l2 * t;
-      }
-      return loss + 0.5 * p.l2 * penalty;
-    };
-
     const start = new Float64Array(width);
     let pos = 0;
     for (let i = 0; i < n; i++) pos += (w[i] as number) * (y[i] as number);
     start[0] = Math.log(pos / (totalWeight - pos));
-    const result = minimizeLbfgs(objective, start, { maxIterations: p.maxIterations, gradientTolerance: p.gradientTolerance, history: 10 });
+    const matrix = new LogisticDesign(design, y, w, width);
+    design.length = 0; // the columns were copied into the row-major design
+    const hessian = matrix.startHessian(start[0] as number, p.l2);
+    const result = minimizeLbfgs((theta, grad) => matrix.objective(theta, grad, p.l2), start, {
+      maxIterations: p.maxIterations,
+      gradientTolerance: p.gradientTolerance,
+      history: 10,
+      precondition: (v) => hessian.solveInPlace(v),
+    });
     this.iterations = result.iterations;
     const theta = result.x;
     const terms = termSlots.map(({ term, slots }): Term => {
