@@ -306,8 +306,8 @@ async function prepare(rows: number, seed: number, work: string) {
 const fixed = (x: number, digits = 4): number => Number(x.toFixed(digits));
 
 /**
- * Whether we meet the issue's target, against each anchor, for the search and for one GBDT fit;
- * undefined when no anchor ran.
+ * Whether we meet the issue's target, against each anchor, for the search and for one default
+ * fit of each family; undefined when no anchor ran.
  */
 function targetBlock(scores: Record<string, Score>, trainModel: TrainModelFigures, fits: Record<DefaultFamily, DefaultFitFigures>, anchors: Partial<Record<Anchor, AnchorFigures>>) {
   const ran = ANCHORS.filter((a) => anchors[a] !== undefined && scores[a] !== undefined);
@@ -334,16 +334,22 @@ function targetBlock(scores: Record<string, Score>, trainModel: TrainModelFigure
     const auc = scores[name]!.roc_auc;
     return { test_auc: fixed(auc), met: auc >= bestAuc, margin: fixed(auc - bestAuc) };
   };
+  const auc = { train_model: aucOf('train_model'), default_gbdt: aucOf('default_gbdt'), default_logistic: aucOf('default_logistic') };
+  const time = {
+    train_model: timeAgainst(trainModel.seconds, trainModel.cpu_seconds),
+    default_gbdt: timeAgainst(fits.gbdt.fit_seconds, fits.gbdt.fit_cpu_seconds),
+    default_logistic: timeAgainst(fits.logistic.fit_seconds, fits.logistic.fit_cpu_seconds),
+  };
   return {
     statement: "test AUC at least the best anchor's, and training time no longer than theirs",
     best_anchor: { name: best, test_auc: fixed(bestAuc) },
-    auc: { train_model: aucOf('train_model'), default_gbdt: aucOf('default_gbdt'), default_logistic: aucOf('default_logistic') },
+    /** Ours that meet both halves at once: AUC at least the best anchor's and time within every anchor's (wall and CPU). */
+    met_by: OURS.filter((name) => auc[name].met && time[name].met_against_all),
+    auc,
     time: {
       note:
         'anchors: the fit alone (data already loaded). train_model: the whole TrainModel use case (reading the table, every candidate of the search, calibration, permutation importance, test metrics; CPU time of the whole child). default_gbdt / default_logistic: one fit with default parameters, the like-for-like figures',
-      train_model: timeAgainst(trainModel.seconds, trainModel.cpu_seconds),
-      default_gbdt: timeAgainst(fits.gbdt.fit_seconds, fits.gbdt.fit_cpu_seconds),
-      default_logistic: timeAgainst(fits.logistic.fit_seconds, fits.logistic.fit_cpu_seconds),
+      ...time,
     },
   };
 }
@@ -433,6 +439,7 @@ async function main(): Promise<void> {
           `time (wall and CPU) met against every anchor: TrainModel ${target.time.train_model.met_against_all}, default GBDT ${target.time.default_gbdt.met_against_all}, ` +
           `default logistic ${target.time.default_logistic.met_against_all}`,
       );
+      console.log(`target, both halves at once: ${target.met_by.length === 0 ? 'met by none of ours' : `met by ${target.met_by.join(', ')}`}`);
     }
     await writeBenchResult(`train-model-${rowsLabel(rows)}`, {
       options: { rows, seed, model_seed: modelSeed, as_of: AS_OF, horizon_days: FEATURE_DEFAULTS.horizonDays, anchors: withAnchors, omp_wait_policy: withAnchors ? ompWaitPolicy : null },
