@@ -1,7 +1,8 @@
 /**
  * Logistic regression (family `logistic`) on typed arrays: weighted log loss plus an L2 penalty,
  * minimised by L-BFGS to a tight gradient tolerance (the exact optimum, not a fixed number of
- * descent steps), for two classes directly.
+ * descent steps), for two classes directly. The L-BFGS is preconditioned with the Hessian at the
+ * start point (logistic-design.ts), which takes it there in a handful of iterations.
  *
  * Inputs, each becoming one or more terms of the margin:
  * - numeric: standardised with the training mean and standard deviation; a missing value counts
