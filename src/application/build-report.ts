@@ -13,7 +13,6 @@ import type { FeatureSummary } from '../domain/features/feature-summary.js';
 import type { QualityReport } from '../domain/orders/quality-report.js';
 import { reportCharts } from '../domain/report/charts.js';
 import { driftRows, type DriftAlert } from '../domain/report/drift.js';
-
 import { reportHtml } from '../domain/report/html.js';
 import { reportMarkdown } from '../domain/report/markdown.js';
 import { reportOptionsSchema, type ReportOptionsInput } from '../domain/report/options.js';

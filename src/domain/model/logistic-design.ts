@@ -8,6 +8,7 @@
  * Slot 0 is the intercept; the other slots are numbered by the fitting code (logistic.ts).
  */
 import { CholeskyFactor } from './cholesky.js';
+import { sigmoid } from './sql.js';
 
 /** A design column as logistic.ts builds it: dense values, or a level index into a block of coefficients. */
 export type DesignColumn = { kind: 'dense'; values: Float64Array; at: number } | { kind: 'block'; index: Int32Array; at: number };
@@ -50,6 +51,13 @@ export class LogisticDesign {
     for (let i = 0; i < n; i++) total += w[i] as number;
     this.share = new Float64Array(n);
     for (let i = 0; i < n; i++) this.share[i] = (w[i] as number) / total;
+  }
+
+  /** The intercept alone that fits the data best: the log-odds of the weighted share of label 1. */
+  baseRateIntercept(): number {
+    let positive = 0;
+    for (let i = 0; i < this.y.length; i++) positive += (this.share[i] as number) * (this.y[i] as number);
+    return Math.log(positive / (1 - positive));
   }
 
   /** Weighted mean log loss plus (l2 / 2) |theta without intercept|^2; writes the gradient into `grad`. */
@@ -111,7 +119,7 @@ export class LogisticDesign {
     const n = share.length;
     const nd = denseSlot.length;
     const stride = Math.max(1, Math.ceil(n / HESSIAN_ROWS));
-    const p0 = 1 / (1 + Math.exp(-intercept));
+    const p0 = sigmoid(intercept);
     const h = new Float64Array(width * width);
     // Per row, the slots it touches and their values: intercept, dense, blocks.
     const slot = new Int32Array(1 + nd + blocks);

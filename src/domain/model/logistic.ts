@@ -142,8 +142,6 @@ export class LogisticClassifier implements Classifier {
     const n = train.rows;
     const features = featureSpecs(train);
     const w = rowWeights(y, p.classWeight, opts.weights);
-    let totalWeight = 0;
-    for (let i = 0; i < n; i++) totalWeight += w[i] as number;
 
     // Build the design: terms (what the model stores) and design columns (what the optimiser sees).
     const design: DesignColumn[] = [];
@@ -183,12 +181,11 @@ export class LogisticClassifier implements Classifier {
       }
     });
 
-    const start = new Float64Array(width);
-    let pos = 0;
-    for (let i = 0; i < n; i++) pos += (w[i] as number) * (y[i] as number);
-    start[0] = Math.log(pos / (totalWeight - pos));
     const matrix = new LogisticDesign(design, y, w, width);
-    design.length = 0; // the columns were copied into the row-major design
+    // The columns now live in the row-major design: let them go before the optimisation runs.
+    design.length = 0;
+    const start = new Float64Array(width);
+    start[0] = matrix.baseRateIntercept();
     const hessian = matrix.startHessian(start[0] as number, p.l2);
     const result = minimizeLbfgs((theta, grad) => matrix.objective(theta, grad, p.l2), start, {
       maxIterations: p.maxIterations,
