@@ -39,6 +39,7 @@ import { FEATURE_CATALOGUE } from '../src/domain/features/catalogue.js';
 import { FEATURE_DEFAULTS } from '../src/domain/features/feature-options.js';
 import type { FeatureSummary } from '../src/domain/features/feature-summary.js';
 import { subsetRows, type FeatureMatrix } from '../src/domain/model/feature-matrix.js';
+import { LogisticClassifier } from '../src/domain/model/logistic.js';
 import { logLoss, rocAuc } from '../src/domain/model/metrics.js';
 import { classifierParams, createClassifier } from '../src/domain/model/registry.js';
 import { trainingDataFromSplit } from '../src/domain/model/selection.js';
@@ -93,6 +94,8 @@ interface DefaultFitFigures {
   readonly load_seconds: number;
   readonly peak_rss_mb: number;
   readonly rounds_run: number;
+  /** The logistic regression's L-BFGS iterations; null for the GBDT (see rounds_run). */
+  readonly iterations: number | null;
   readonly validation_auc: number;
   readonly validation_log_loss: number;
   readonly params: Record<string, unknown>;
@@ -203,6 +206,7 @@ async function childDefaultFit(family: DefaultFamily, features: string, out: str
     load_seconds: loadSeconds,
     peak_rss_mb: usage.peakRssMB,
     rounds_run: roundsRun,
+    iterations: model instanceof LogisticClassifier ? model.iterations : null,
     validation_auc: rocAuc(pValidation, data.validation.y),
     validation_log_loss: logLoss(pValidation, data.validation.y),
     params: classifierParams(model),
@@ -410,7 +414,7 @@ async function main(): Promise<void> {
     for (const family of DEFAULT_FITS) {
       console.log(`one default ${family}${family === 'gbdt' ? ' (early stopping on validation)' : ''} in a child process ...`);
       const fit = (await runSelfAsChild(self, childArgs(family, `default_${family}`))) as DefaultFitFigures;
-      console.log(`  fit ${round(fit.fit_seconds, 2)} s (${round(fit.fit_cpu_seconds)} s CPU)${family === 'gbdt' ? `, ${fit.rounds_run} rounds` : ''}, peak RSS ${Math.round(fit.peak_rss_mb)} MB`);
+      console.log(`  fit ${round(fit.fit_seconds, 2)} s (${round(fit.fit_cpu_seconds)} s CPU)${family === 'gbdt' ? `, ${fit.rounds_run} rounds` : `, ${fit.iterations} iterations`}, peak RSS ${Math.round(fit.peak_rss_mb)} MB`);
       fits[family] = fit;
     }
 
