@@ -24,8 +24,8 @@ $(STAMP_VENV): requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# The benchmarks' Python anchors (scikit-learn, LightGBM: bench/train-model-reference.py), on top of
-# requirements.txt; not needed to run or test the pipeline.
+# The benchmarks' Python anchors (scikit-learn, LightGBM, DuckDB:
+# bench/forward-anchor.py), on top of requirements.txt; not needed to run or test the pipeline.
 STAMP_BENCH_VENV := $(VENV)/.bench-install-stamp
 bench-venv: $(STAMP_BENCH_VENV)
 $(STAMP_BENCH_VENV): bench/requirements.txt requirements.txt | $(STAMP_VENV)
@@ -76,7 +76,8 @@ test: install spark-jars build typecheck lint
 	npm run --silent test:all
 
 # Every benchmark of the README's table, one after another (hours: the 10M and 2M runs dominate).
-bench: $(STAMP_NODE) $(STAMP_BENCH_VENV) spark-jars
+# build: bench/forward-test.ts runs the CLI from dist/, as a user does.
+bench: $(STAMP_NODE) $(STAMP_BENCH_VENV) spark-jars build
 	npx tsx bench/run-all.ts
 
 clean:

@@ -3,7 +3,7 @@
  * numeric, 6 categorical, missing values, a non-linear signal), scored on 50,000 validation rows.
  * Run with `npx tsx bench/model-fit.ts [--rows=200000] [--families=logistic,tree,forest,gbdt]`;
  * figures go to bench/results/model-fit.json. The comparison with scikit-learn and LightGBM is
- * bench/train-model.ts, on the project's own feature table.
+ * bench/forward-test.ts, on a data scientist's own features and the days after the as-of date.
  */
 import { performance } from 'node:perf_hooks';
 import { writeBenchResult } from './results.js';

@@ -1,11 +1,13 @@
 /**
  * What the data benchmarks share: the as-of date of a generated dataset, validating order CSV
  * bytes into the order-lines Parquet as IngestOrders + ValidateOrders do, and running a step in a
- * child process so its wall time, CPU time and peak memory are its own.
+ * child process so its wall time, CPU time and peak memory are its own (reported by the child, or
+ * measured from the outside for a command that does not report them, such as the CLI).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -68,13 +70,15 @@ export function processFigures(): ProcessFigures {
   return { cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, peakRssMB: usage.maxRSS / 1024 };
 }
 
-/**
- * Runs a command that prints its figures as one JSON line (starting with `{`) on stdout; every
- * other line is progress, echoed as it comes with `indent`. stderr passes through. Resolves with
- * the last JSON line; rejects when the command fails.
- */
-export async function runReportingChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, indent = '  '): Promise<unknown> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+interface EchoedRun {
+  readonly code: number | null;
+  /** The last stdout line that starts with `{`, if any. */
+  readonly figures: string | undefined;
+}
+
+/** Runs a command, echoing its stdout lines except the JSON ones (`{...}`) with `indent`; stderr passes through. */
+async function runEchoing(command: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; indent: string; cwd?: string }): Promise<EchoedRun> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: options.env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', resolve);
@@ -82,13 +86,57 @@ export async function runReportingChild(command: string, args: readonly string[]
   let figures: string | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     if (line.startsWith('{')) figures = line;
-    else console.log(`${indent}${line}`);
+    else console.log(`${options.indent}${line}`);
   }
-  const code = await exited;
+  return { code: await exited, figures };
+}
+
+/**
+ * Runs a command that prints its figures as one JSON line (starting with `{`) on stdout; every
+ * other line is progress, echoed as it comes with `indent`. stderr passes through. Resolves with
+ * the last JSON line; rejects when the command fails.
+ */
+export async function runReportingChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, indent = '  '): Promise<unknown> {
+  const { code, figures } = await runEchoing(command, args, { env, indent });
   const what = [path.basename(command), ...args].join(' ');
   if (code !== 0) throw new Error(`${what} exited with code ${code}`);
   if (figures === undefined) throw new Error(`${what} printed no figures`);
   return JSON.parse(figures) as unknown;
+}
+
+/** GNU time reports a child's own CPU time and peak RSS, which Node cannot read (it has no wait4). */
+export const GNU_TIME = '/usr/bin/time';
+
+export interface MeasuredRun extends ProcessFigures {
+  /** Wall time from spawn to exit. */
+  readonly seconds: number;
+  /** The last JSON line the command printed on stdout, parsed; undefined when it printed none. */
+  readonly figures: unknown;
+}
+
+/**
+ * Runs a command as runReportingChild does, under GNU time, and measures the whole process from
+ * the outside: wall time, CPU time (user + system, every thread) and peak RSS (native memory
+ * included). Rejects when the command fails.
+ */
+export async function runMeasuredChild(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; indent?: string } = {}): Promise<MeasuredRun> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'returns-bench-time-'));
+  const report = path.join(dir, 'time.txt');
+  try {
+    const started = process.hrtime.bigint();
+    const { code, figures } = await runEchoing(GNU_TIME, ['--quiet', '--format', '%U %S %M', '--output', report, command, ...args], {
+      env: options.env ?? process.env,
+      indent: options.indent ?? '  ',
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
+    const seconds = secondsSince(started);
+    if (code !== 0) throw new Error(`${[path.basename(command), ...args].join(' ')} exited with code ${code}`);
+    const [user, system, maxRssKB] = (await readFile(report, 'utf8')).trim().split(/\s+/).map(Number);
+    if (user === undefined || system === undefined || maxRssKB === undefined || [user, system, maxRssKB].some(Number.isNaN)) throw new Error(`${GNU_TIME} wrote no figures to ${report}`);
+    return { seconds, cpuSeconds: user + system, peakRssMB: maxRssKB / 1024, figures: figures === undefined ? undefined : (JSON.parse(figures) as unknown) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs this very script again (same Node flags, e.g. tsx's loader) with `args`, as a reporting child. */

@@ -10,6 +10,13 @@ export function repoRoot(): string {
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
 }
+/** A row count as results files name it: 200000 -> 200k, 2000000 -> 2m, 12345 -> 12345. */
+export function rowsLabel(rows: number): string {
+  if (rows % 1_000_000 === 0) return `${rows / 1_000_000}m`;
+  if (rows % 1_000 === 0) return `${rows / 1_000}k`;
+  return String(rows);
+}
+
 const resultsDir = path.join(repoRoot(), 'bench', 'results');
 
 /** Writes a benchmark's figures to bench/results/<name>.json with the machine they came from. */

@@ -11,22 +11,28 @@ import * as path from 'node:path';
 import { repoRoot } from './results.js';
 
 const quick = process.argv.includes('--quick');
-const BENCHES: readonly (readonly [script: string, full: readonly string[], small: readonly string[]])[] = [
+/** Each bench with its full-size arguments, and its small ones for --quick (null: not run by --quick). */
+const BENCHES: readonly (readonly [script: string, full: readonly string[], small: readonly string[] | null])[] = [
   ['orchestrator-scale.ts', [], []],
   ['generate.ts', ['--rows', '10000000'], ['--rows', '100000']],
   ['validate-orders.ts', ['--rows', '1000000'], ['--rows', '50000']],
   ['build-features.ts', ['--rows', '10000000', '--check-determinism'], ['--rows', '100000']],
   ['build-features-spark.ts', ['--rows', '10000000'], ['--rows', '50000']],
   ['model-fit.ts', [], ['--rows=20000']],
-  ['train-model.ts', ['--rows', '200000'], ['--rows', '20000']],
-  ['train-model.ts', ['--rows', '2000000'], []],
+  // The forward test's targets hold at 200k and 1M purchase lines, each on two seeds; --quick's
+  // 20k writes forward-test-20k-seed1.json, never a full-size file.
+  ['forward-test.ts', ['--rows', '200000', '--seed', '1'], ['--rows', '20000', '--seed', '1']],
+  ['forward-test.ts', ['--rows', '200000', '--seed', '2'], null],
+  ['forward-test.ts', ['--rows', '1000000', '--seed', '1'], null],
+  ['forward-test.ts', ['--rows', '1000000', '--seed', '2'], null],
   ['serve.ts', [], []],
 ];
 
 const failed: string[] = [];
 for (const [script, full, small] of BENCHES) {
-  if (quick && script === 'train-model.ts' && small.length === 0) continue;
-  const args = [path.join('bench', script), ...(quick ? small : full)];
+  const chosen = quick ? small : full;
+  if (chosen === null) continue;
+  const args = [path.join('bench', script), ...chosen];
   console.log(`\n=== npx tsx ${args.join(' ')}`);
   const run = spawnSync('npx', ['tsx', ...args], { cwd: repoRoot(), stdio: 'inherit' });
   if (run.status !== 0) failed.push(`${script} ${args.slice(1).join(' ')}`.trim());

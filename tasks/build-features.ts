@@ -16,7 +16,7 @@ import { ValidateOrders } from './validate-orders.js';
 export class BuildFeatures extends PipelineTask<PipelineParams> {
   static override readonly family = 'BuildFeatures';
   static override readonly params = pipelineParams;
-  static override readonly version = '3';
+  static override readonly version = '4';
   static override readonly description = 'point-in-time labels and features, with the train/validation/test split';
 
   override requires() {

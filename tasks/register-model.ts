@@ -1,7 +1,7 @@
 import { syncTracking } from '../src/application/sync-tracking.js';
 import { readTrackingRecord } from '../src/application/tracking-record.js';
-import { registerAndDecide, testWindowOf } from '../src/application/champion.js';
-import { loadTrainingTable } from '../src/application/train-model.js';
+import { outOfTimeWindowOf, registerAndDecide } from '../src/application/champion.js';
+import { loadTrainingTable, parseOutOfTimeCsv } from '../src/application/train-model.js';
 import type { TaskContext } from '../src/orchestrator/task.js';
 import { BuildFeatures } from './build-features.js';
 import { localCopyOf, withScratch } from './local-files.js';
@@ -18,12 +18,12 @@ interface TrackingOutput {
 
 /**
  * Registers the trained model as a new version and promotes it to champion only if it beats the
- * current champion on the same most recent mature test window.
+ * current champion on rows neither model was fitted on (see src/application/champion.ts).
  */
 export class RegisterModel extends PipelineTask<PipelineParams> {
   static override readonly family = 'RegisterModel';
   static override readonly params = pipelineParams;
-  static override readonly version = '2';
+  static override readonly version = '3';
   static override readonly description = 'register the model version; promote it to champion if it beats the champion';
 
   override requires() {
@@ -58,7 +58,7 @@ export class RegisterModel extends PipelineTask<PipelineParams> {
       artifactUri: tracking.artifact_uri!,
       modelKey: trained.model.key,
       asOf: this.p.date,
-      window: testWindowOf(table),
+      window: outOfTimeWindowOf(table, parseOutOfTimeCsv((await trained.outOfTime.read()).toString('utf8'), trained.outOfTime.key)),
       rules: { minLogLossImprovement: config.registry.minLogLossImprovement, aucTolerance: config.registry.aucTolerance },
     });
     ctx.logger.info(`registered ${config.registry.modelName} version ${result.version}: ${result.decision.promote ? 'promoted to champion' : 'champion kept'} (${result.decision.reason})`);

@@ -1,6 +1,7 @@
 import { buildReport } from '../src/application/build-report.js';
 import { loadVersionModel } from '../src/application/champion.js';
 import { gatherReportData } from '../src/application/report-data.js';
+import { parseOutOfTimeCsv } from '../src/application/train-model.js';
 import { loadModelArtifact } from '../src/domain/artifact/model-artifact.js';
 import { addDays } from '../src/domain/dates.js';
 import { FEATURE_CATALOGUE } from '../src/domain/features/catalogue.js';
@@ -25,7 +26,7 @@ import { ValidateOrders } from './validate-orders.js';
 export class Report extends PipelineTask<PipelineParams> {
   static override readonly family = 'Report';
   static override readonly params = pipelineParams;
-  static override readonly version = '2';
+  static override readonly version = '3';
   static override readonly description = 'self-contained HTML report and Markdown summary, with drift';
 
   override requires() {
@@ -64,6 +65,7 @@ export class Report extends PipelineTask<PipelineParams> {
           scoredFeaturesParquet: await localCopyOf(this.inputOf(ctx, r.scoredFeatures).features, dir),
           predictionsParquet: await localCopyOf(this.inputOf(ctx, r.predictions).parquet, dir),
           model: loaded.model,
+          outOfTime: parseOutOfTimeCsv((await trained.outOfTime.read()).toString('utf8'), trained.outOfTime.key),
           scoringModel: scoring.model,
           maxReferenceRows: config.report.maxReferenceRows,
         }),

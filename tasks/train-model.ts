@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { flattenParams, trackTraining } from '../src/application/track-training.js';
-import { trainModel } from '../src/application/train-model.js';
+import { csvLine } from '../src/application/csv-sink.js';
+import { OUT_OF_TIME_COLUMNS, trainModel, type OutOfTimeRow } from '../src/application/train-model.js';
 import { serializeArtifact } from '../src/domain/artifact/model-artifact.js';
 import type { FeatureSummary } from '../src/domain/features/feature-summary.js';
 import { trackingRecordId } from '../src/domain/tracking/names.js';
@@ -18,16 +19,23 @@ async function sha256Of(target: Target): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The out-of-time predictions as CSV: numbers in JavaScript's shortest round-trip form, so the bytes are stable. */
+function outOfTimeCsv(rows: readonly OutOfTimeRow[]): string {
+  let out = csvLine(OUT_OF_TIME_COLUMNS);
+  for (const r of rows) out += csvLine(OUT_OF_TIME_COLUMNS.map((c) => String(r[c])));
+  return out;
+}
+
 /**
- * Fits the candidate model families, picks and calibrates the winner on validation, evaluates it
- * once on test, writes model.json, model.sql and a training report, and records the training in
- * the experiment tracker (a tracker that is down does not fail the task: `returns sync-tracking`
- * replays it later).
+ * Chooses a model family and its hyperparameters by out-of-time backtest, refits the winner on
+ * every mature row and calibrates it with its out-of-time scores; writes model.json, model.sql,
+ * the out-of-time predictions and a training report, and records the training in the experiment
+ * tracker (a tracker that is down does not fail the task: `returns sync-tracking` replays it later).
  */
 export class TrainModel extends PipelineTask<PipelineParams> {
   static override readonly family = 'TrainModel';
   static override readonly params = pipelineParams;
-  static override readonly version = '2';
+  static override readonly version = '3';
   static override readonly description = 'fit, select, calibrate and evaluate models; write model.json and model.sql';
 
   override requires() {
@@ -35,7 +43,13 @@ export class TrainModel extends PipelineTask<PipelineParams> {
   }
 
   override output() {
-    return { model: this.file('model.json'), sql: this.file('model.sql'), report: this.file('training-report.json'), tracking: this.file('tracking.json') };
+    return {
+      model: this.file('model.json'),
+      sql: this.file('model.sql'),
+      outOfTime: this.file('out-of-time.csv'),
+      report: this.file('training-report.json'),
+      tracking: this.file('tracking.json'),
+    };
   }
 
   async run(ctx: TaskContext<PipelineResources>): Promise<void> {
@@ -58,13 +72,13 @@ export class TrainModel extends PipelineTask<PipelineParams> {
           source_uri: ingested.source_uri,
           raw_sha256: ingested.sha256,
           features_sha256: await sha256Of(features.features),
-          rows: { train: 0, validation: 0, test: 0 },
+          rows: { refit: 0, out_of_time: 0 },
           date_range: { first: summary.date_range.first, last: summary.date_range.last },
         },
         codeVersion: ctx.resources.codeVersion,
         logger: ctx.logger,
-        onRound: (candidate, round, m) => {
-          if (m.validationLogLoss !== undefined) rounds.push({ key: `candidate_${candidate}.validation_log_loss`, value: m.validationLogLoss, step: round });
+        onRound: (candidate, fold, round, m) => {
+          if (m.validationLogLoss !== undefined) rounds.push({ key: `candidate_${candidate}.fold_${fold}.early_stopping_log_loss`, value: m.validationLogLoss, step: round });
         },
       }),
     );
@@ -72,12 +86,13 @@ export class TrainModel extends PipelineTask<PipelineParams> {
     const report = { as_of: this.p.date, estimator: artifact.estimator, calibrator: artifact.calibrator, metrics: artifact.metrics, importance: artifact.importance, data: artifact.data_fingerprint };
     await out.model.write(serializeArtifact(artifact));
     await out.sql.write(`${trained.sql}\n`);
+    await out.outOfTime.write(outOfTimeCsv(trained.outOfTime));
     await out.report.writeJson(report);
-    const test = artifact.metrics.test?.calibrated;
-    ctx.logger.info(`trained ${artifact.estimator.family} with ${artifact.calibrator.method} calibration`, {
-      test_auc: test?.rocAuc,
-      test_log_loss: test?.logLoss,
-      validation_log_loss: artifact.metrics.validation.calibrated.logLoss,
+    const oot = artifact.metrics.out_of_time.calibrated;
+    ctx.logger.info(`trained ${artifact.estimator.family} with ${artifact.calibrator.method} calibration on ${artifact.metrics.refit.rows} mature rows`, {
+      out_of_time_auc: oot.rocAuc,
+      out_of_time_log_loss: oot.logLoss,
+      folds: artifact.metrics.folds.length,
     });
 
     const metric = (key: string, value: number | null | undefined): { key: string; value: number }[] => (value === null || value === undefined ? [] : [{ key, value }]);
@@ -100,21 +115,31 @@ export class TrainModel extends PipelineTask<PipelineParams> {
           data: { source: ingested.source_uri, raw_sha256: ingested.sha256, features_sha256: artifact.data_fingerprint.features_sha256, ...artifact.data_fingerprint.rows },
         }),
         metrics: [
-          ...metric('validation.log_loss', artifact.metrics.validation.calibrated.logLoss),
-          ...metric('validation.auc', artifact.metrics.validation.calibrated.rocAuc),
-          ...metric('test.log_loss', test?.logLoss),
-          ...metric('test.auc', test?.rocAuc),
-          ...metric('test.pr_auc', test?.prAuc),
-          ...metric('test.brier', test?.brier),
-          ...metric('test.ece', test?.ece),
-          ...metric('test.baseline_log_loss', artifact.metrics.test?.baseline.logLoss),
-          ...artifact.metrics.candidates.flatMap((c, i) => [...metric(`candidate_${i}_${c.family}.validation_log_loss`, c.logLoss), ...metric(`candidate_${i}_${c.family}.validation_auc`, c.rocAuc)]),
+          // Every score is out of time: from fold models that never saw the rows they scored.
+          ...metric('out_of_time.log_loss', oot.logLoss),
+          ...metric('out_of_time.auc', oot.rocAuc),
+          ...metric('out_of_time.pr_auc', oot.prAuc),
+          ...metric('out_of_time.brier', oot.brier),
+          ...metric('out_of_time.ece', oot.ece),
+          ...metric('out_of_time.uncalibrated_log_loss', artifact.metrics.out_of_time.uncalibrated.logLoss),
+          ...metric('out_of_time.baseline_log_loss', artifact.metrics.out_of_time.baseline.logLoss),
+          ...artifact.metrics.folds.flatMap((f) => [
+            ...metric(`fold_${f.fold}.out_of_time_log_loss`, f.logLoss),
+            ...metric(`fold_${f.fold}.out_of_time_auc`, f.rocAuc),
+            ...metric(`fold_${f.fold}.baseline_log_loss`, f.baselineLogLoss),
+          ]),
+          ...metric('refit.rows', artifact.metrics.refit.rows),
+          ...artifact.metrics.candidates.flatMap((c, i) => [
+            ...metric(`candidate_${i}_${c.family}.out_of_time_log_loss`, c.logLoss),
+            ...metric(`candidate_${i}_${c.family}.out_of_time_auc`, c.rocAuc),
+          ]),
           ...rounds,
         ],
         tags: { 'returns.task_id': this.id, 'returns.as_of': this.p.date },
         artifacts: [
           { path: 'model.json', key: out.model.key },
           { path: 'model.sql', key: out.sql.key },
+          { path: 'out-of-time.csv', key: out.outOfTime.key },
           { path: 'training-report.json', key: out.report.key },
           { path: 'features-summary.json', key: features.summary.key },
         ],

@@ -22,8 +22,11 @@ import { reportSections } from '../domain/report/sections.js';
 import type { ChartRenderer } from '../ports/chart-renderer.js';
 import type { ReportData } from './report-data.js';
 
-/** Never alerted on (see DriftOptions.exempt). */
-const CALENDAR_FEATURES: ReadonlySet<string> = new Set(FEATURE_CATALOGUE.filter((f) => f.scope === 'calendar').map((f) => f.name));
+/**
+ * Never alerted on (see DriftOptions.exempt): the calendar features, and history_days, which
+ * measures how much data came before a purchase, so a scored day has more of it than training by construction.
+ */
+const NEVER_ALERTED: ReadonlySet<string> = new Set([...FEATURE_CATALOGUE.filter((f) => f.scope === 'calendar').map((f) => f.name), 'history_days']);
 
 export interface BuildReportInput {
   /** The run date D. */
@@ -70,7 +73,7 @@ export async function buildReport(input: BuildReportInput): Promise<BuiltReport>
         threshold: options.driftThreshold,
         referenceRows: d.reference.rows,
         scoredDay: d.scoredDay,
-        rows: driftRows(d.reference, d.current, { reference: d.referenceScores, current: d.currentScores }, { threshold: options.driftThreshold, bins: options.psiBins, maxLevels: options.psiMaxLevels, exempt: CALENDAR_FEATURES }),
+        rows: driftRows(d.reference, d.current, { reference: d.referenceScores, current: d.currentScores }, { threshold: options.driftThreshold, bins: options.psiBins, maxLevels: options.psiMaxLevels, exempt: NEVER_ALERTED }),
       }
     : null;
   const content = reportContent({

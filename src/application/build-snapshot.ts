@@ -47,6 +47,7 @@ export async function readSnapshot(reader: TableReader, parquetPath: string): Pr
     { name: 'prior_returns', type: 'number' },
     { name: 'return_rate', type: 'number' },
     { name: 'last_purchase_day', type: 'number' },
+    { name: 'first_order_day', type: 'number' },
   ]);
   return historySnapshotFrom(
     {
@@ -58,6 +59,7 @@ export async function readSnapshot(reader: TableReader, parquetPath: string): Pr
       priorReturns: t.numbers.prior_returns!,
       returnRate: t.numbers.return_rate!,
       lastPurchaseDay: t.numbers.last_purchase_day!,
+      firstOrderDay: t.numbers.first_order_day!,
     },
     parquetPath,
   );

@@ -1,10 +1,13 @@
 /**
- * Registering a trained model and deciding whether it becomes the champion: both models are
- * scored on the same, most recent mature test window (the new feature table's test split), and
- * the promotion rule decides. Every change of champion goes through moveAlias, which logs who,
- * when and why.
+ * Registering a trained model and deciding whether it becomes the champion. Both are scored only
+ * on rows that neither was fitted on: the challenger's out-of-time rows (each scored by a fold
+ * model that never saw it) dated after the champion's last mature date (so the champion, trained
+ * as of an earlier date, never saw them either). The challenger's score is its configuration's
+ * out-of-time score; the champion's is the shipped champion's. Every change of champion goes
+ * through moveAlias, which logs who, when and why.
  */
 import { loadModelArtifact, type LoadedModel } from '../domain/artifact/model-artifact.js';
+import { addDays } from '../domain/dates.js';
 import { FEATURE_CATALOGUE } from '../domain/features/catalogue.js';
 import { subsetRows, type FeatureMatrix } from '../domain/model/feature-matrix.js';
 import { logLoss, rocAuc } from '../domain/model/metrics.js';
@@ -18,20 +21,41 @@ export const CHAMPION = 'champion';
 /** Tag on every version registered by the pipeline: the store key of its model.json. */
 export const MODEL_KEY_TAG = 'returns.model_key';
 
-export interface TestWindow {
+/** The challenger's out-of-time rows: their features, labels, dates and out-of-time probabilities. */
+export interface OutOfTimeWindow {
   readonly x: FeatureMatrix;
   readonly y: Uint8Array;
+  readonly dates: readonly string[];
+  readonly challengerP: Float64Array;
 }
 
-export function testWindowOf(table: { x: FeatureMatrix; y: Uint8Array; split: readonly string[] }): TestWindow {
+/** Joins the out-of-time predictions to the feature table's rows by line number. */
+export function outOfTimeWindowOf(
+  table: { x: FeatureMatrix; y: Uint8Array; dates: readonly string[]; lineNumber: Float64Array },
+  outOfTime: readonly { line_number: number; return_probability: number }[],
+): OutOfTimeWindow {
+  const rowOf = new Map<number, number>();
+  table.lineNumber.forEach((line, i) => rowOf.set(line, i));
   const rows: number[] = [];
-  table.split.forEach((s, i) => s === 'test' && rows.push(i));
-  return { x: subsetRows(table.x, rows), y: Uint8Array.from(rows, (i) => table.y[i]!) };
+  const p: number[] = [];
+  for (const r of outOfTime) {
+    const row = rowOf.get(r.line_number);
+    if (row === undefined) throw new Error(`out-of-time prediction for line ${r.line_number} has no mature row in the feature table`);
+    rows.push(row);
+    p.push(r.return_probability);
+  }
+  return { x: subsetRows(table.x, rows), y: Uint8Array.from(rows, (i) => table.y[i]!), dates: rows.map((i) => table.dates[i]!), challengerP: Float64Array.from(p) };
 }
 
-export function scoreOnWindow(model: LoadedModel, window: TestWindow): WindowScore {
-  const p = model.model.predictProba(window.x);
-  return { logLoss: logLoss(p, window.y), auc: rocAuc(p, window.y) };
+/** The rows of the window dated after `lastSeenDate` (null: every row). */
+function rowsAfter(window: OutOfTimeWindow, lastSeenDate: string | null): number[] {
+  const rows: number[] = [];
+  window.dates.forEach((d, i) => (lastSeenDate === null || d > lastSeenDate) && rows.push(i));
+  return rows;
+}
+
+function score(p: Float64Array, y: Uint8Array): WindowScore {
+  return { logLoss: logLoss(p, y), auc: rocAuc(p, y) };
 }
 
 /** Loads the model.json a registered version points at. */
@@ -46,9 +70,11 @@ export interface RegistrationResult {
   readonly championBefore: number | null;
   readonly championAfter: number;
   readonly decision: PromotionDecision;
-  readonly challenger: WindowScore;
+  readonly challenger: WindowScore | null;
   readonly champion: WindowScore | null;
+  /** The rows both were scored on: dated after `windowAfter`, the champion's last mature date. */
   readonly windowRows: number;
+  readonly windowAfter: string | null;
 }
 
 export async function registerAndDecide(input: {
@@ -60,18 +86,33 @@ export async function registerAndDecide(input: {
   artifactUri: string;
   modelKey: string;
   asOf: string;
-  window: TestWindow;
+  window: OutOfTimeWindow;
   rules: PromotionRules;
 }): Promise<RegistrationResult> {
   const { registry, store, modelName } = input;
   const version = await registry.registerVersion({ name: modelName, runId: input.runId, artifactUri: input.artifactUri, tags: { [MODEL_KEY_TAG]: input.modelKey, 'returns.as_of': input.asOf } });
-  const challengerModel = await loadVersionModel(store, version);
-  const challenger = scoreOnWindow(challengerModel, input.window);
   const current = await registry.getAlias(modelName, CHAMPION);
+  const window = input.window;
   let champion: WindowScore | undefined;
-  if (current && current.version !== version.version) champion = scoreOnWindow(await loadVersionModel(store, current), input.window);
-  const decision =
-    current?.version === version.version ? { promote: false, reason: 'this version is already the champion' } : decidePromotion(challenger, champion, input.rules);
+  let challenger: WindowScore | null = null;
+  let windowAfter: string | null = null;
+  let rows: number[] = [];
+  let decision: PromotionDecision;
+  if (current?.version === version.version) decision = { promote: false, reason: 'this version is already the champion' };
+  else if (!current) decision = decidePromotion(score(window.challengerP, window.y), undefined, input.rules);
+  else {
+    const championModel = await loadVersionModel(store, current);
+    windowAfter = addDays(championModel.artifact.as_of, -championModel.artifact.horizon_days - 1);
+    rows = rowsAfter(window, windowAfter);
+    if (rows.length === 0) {
+      decision = { promote: false, reason: `no out-of-time rows dated after ${windowAfter}, the champion's last mature date: nothing both models are unseen on` };
+    } else {
+      const y = Uint8Array.from(rows, (i) => window.y[i]!);
+      challenger = score(Float64Array.from(rows, (i) => window.challengerP[i]!), y);
+      champion = score(championModel.model.predictProba(subsetRows(window.x, rows)), y);
+      decision = decidePromotion(challenger, champion, input.rules);
+    }
+  }
   if (decision.promote) {
     await moveAlias(registry, { name: modelName, alias: CHAMPION, version: version.version, actor: 'returns RegisterModel', reason: decision.reason, at: input.clock.now() });
   }
@@ -80,9 +121,10 @@ export async function registerAndDecide(input: {
     championBefore: current?.version ?? null,
     championAfter: decision.promote ? version.version : current!.version,
     decision,
-    challenger,
+    challenger: challenger ?? (current ? null : score(window.challengerP, window.y)),
     champion: champion ?? null,
-    windowRows: input.window.x.rows,
+    windowRows: current ? rows.length : window.y.length,
+    windowAfter,
   };
 }
 

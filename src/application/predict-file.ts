@@ -31,7 +31,8 @@ export interface PredictFileRequest {
   readonly logger?: Logger;
 }
 
-export const PREDICTION_COLUMNS = ['Buyer ID', 'Transaction ID', 'Item Code', 'Date', 'return_probability'] as const;
+/** line_number is the line's number in the input file (the header is line 1): the one exact key, since the ID columns are lossy. */
+export const PREDICTION_COLUMNS = ['line_number', 'Buyer ID', 'Transaction ID', 'Item Code', 'Date', 'return_probability'] as const;
 
 export async function predictFile(req: PredictFileRequest): Promise<{ lines: number; quarantined: number }> {
   const { model } = loadModelArtifact(req.modelJson, req.modelName, FEATURE_CATALOGUE);
@@ -53,6 +54,7 @@ export async function predictFile(req: PredictFileRequest): Promise<{ lines: num
   await buildFeatures({ engine: req.engine, ordersParquet: files.orders, outputParquet: files.features, asOf: addDays(report.date_range.max, 1), ...(req.logger ? { logger: req.logger } : {}) });
 
   const table = await req.reader.readColumns(files.features, [
+    { name: 'line_number', type: 'number' },
     { name: 'buyer_id', type: 'string' },
     { name: 'transaction_id', type: 'string' },
     { name: 'item_code', type: 'string' },
@@ -64,7 +66,7 @@ export async function predictFile(req: PredictFileRequest): Promise<{ lines: num
   req.output.write(csvLine([...PREDICTION_COLUMNS]));
   for (let i = 0; i < table.rows; i++) {
     const s = (name: string): string => table.strings[name]![i] ?? '';
-    req.output.write(csvLine([s('buyer_id'), s('transaction_id'), s('item_code'), s('date'), String(p[i])]));
+    req.output.write(csvLine([String(table.numbers.line_number![i]), s('buyer_id'), s('transaction_id'), s('item_code'), s('date'), String(p[i])]));
   }
   await new Promise<void>((resolve, reject) => req.output.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { lines: table.rows, quarantined: report.rows_quarantined };

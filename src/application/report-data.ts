@@ -53,8 +53,10 @@ export interface GatherReportDataRequest {
    * BuildFeatures(D+1), so that one's features.parquet. Default: `featuresParquet`.
    */
   readonly scoredFeaturesParquet?: string;
-  /** The model TrainModel wrote (model.json): its test-split probabilities feed the curves. */
+  /** The model TrainModel wrote (model.json): it scores the training window for drift. */
   readonly model: CalibratedModel;
+  /** TrainModel's out-of-time predictions (out-of-time.csv): they feed the evaluation curves. */
+  readonly outOfTime: readonly { readonly label: number; readonly return_probability: number }[];
   /**
    * The model that scored the predictions (the champion of model_version); the training window's
    * scores come from it, so score drift compares like with like. Default: `model`.
@@ -142,8 +144,7 @@ async function scoredDay(req: GatherReportDataRequest, predictionsParquet: strin
 
 export async function gatherReportData(req: GatherReportDataRequest): Promise<ReportData> {
   const table = await loadTrainingTable(req.reader, req.featuresParquet);
-  const testRows = rowsWhere(table.split, 'test');
-  const test = testRows.length === 0 ? null : { p: req.model.predictProba(subsetRows(table.x, testRows)), y: Uint8Array.from(testRows, (i) => table.y[i]!) };
+  const test = req.outOfTime.length === 0 ? null : { p: Float64Array.from(req.outOfTime, (r) => r.return_probability), y: Uint8Array.from(req.outOfTime, (r) => r.label) };
   const labelled = { category: column(table.x, 'category'), brand: column(table.x, 'brand'), size: column(table.x, 'version_size'), y: table.y };
 
   const trainRows = evenSample(rowsWhere(table.split, 'train'), req.maxReferenceRows ?? DEFAULT_REPORT_OPTIONS.maxReferenceRows);

@@ -1,14 +1,16 @@
 /**
- * Use case: from BuildFeatures' table, fit every candidate on train, pick the winner on
- * validation, calibrate it there, evaluate it once on test, and produce the model artifact
- * (model.json) and its SQL form (model.sql).
+ * Use case: from BuildFeatures' table, choose a model by out-of-time backtest over the mature
+ * purchases, refit the winner on every mature row, calibrate it with its out-of-time scores, and
+ * produce the model artifact (model.json), its SQL form (model.sql) and the out-of-time
+ * predictions that the report and the champion gate score.
  */
 import { FEATURE_CATALOGUE } from '../domain/features/catalogue.js';
 import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type MetricSetJson, type ModelArtifact } from '../domain/artifact/model-artifact.js';
 import { categoricalColumn, featureMatrix, numericColumn, type FeatureColumn, type FeatureMatrix } from '../domain/model/feature-matrix.js';
 import type { RoundMetrics } from '../domain/model/classifier.js';
 import type { MetricSet } from '../domain/model/metrics.js';
-import { trainAndSelect, trainingDataFromSplit, type ModelConfigInput, type TrainingOutcome } from '../domain/model/selection.js';
+import { backtestAndRefit, type ModelConfigInput, type TrainingOutcome } from '../domain/model/selection.js';
+import { addDays } from '../domain/dates.js';
 import type { Logger } from '../ports/logger.js';
 import type { TableReader } from '../ports/table-reader.js';
 
@@ -21,7 +23,7 @@ export interface TrainModelRequest {
   readonly fingerprint: ModelArtifact['data_fingerprint'];
   readonly codeVersion: string;
   readonly logger?: Logger;
-  readonly onRound?: (candidate: number, round: number, metrics: RoundMetrics) => void;
+  readonly onRound?: (candidate: number, fold: number, round: number, metrics: RoundMetrics) => void;
 }
 
 export interface TrainedModel {
@@ -29,11 +31,28 @@ export interface TrainedModel {
   /** One SQL expression over the feature columns giving the calibrated probability. */
   readonly sql: string;
   readonly outcome: TrainingOutcome;
+  /** The winner's out-of-time predictions, one row per scored purchase line (OUT_OF_TIME_COLUMNS). */
+  readonly outOfTime: OutOfTimeRow[];
+}
+
+/** Columns of the out-of-time predictions file, in order. */
+export const OUT_OF_TIME_COLUMNS = ['line_number', 'date', 'fold', 'label', 'return_probability'] as const;
+
+export interface OutOfTimeRow {
+  readonly line_number: number;
+  readonly date: string;
+  readonly fold: number;
+  readonly label: number;
+  /** Calibrated by cross-fitting: no row's probability comes from a calibrator fitted on it. */
+  readonly return_probability: number;
 }
 
 /** How each family consumes the features, recorded in the artifact. */
-function encodingOf(family: string, kind: 'numeric' | 'categorical'): string {
-  if (family === 'logistic') return kind === 'numeric' ? 'standardised, missing -> mean with indicator' : 'one-hot (rare levels -> other)';
+function encodingOf(family: string, params: Record<string, unknown>, kind: 'numeric' | 'categorical'): string {
+  if (family === 'logistic') {
+    if (kind === 'numeric') return 'standardised, missing -> mean with indicator';
+    return params.encoding === 'target' ? 'target-encoded (smoothed, out-of-fold share of returns of the level)' : 'one-hot (rare levels -> other)';
+  }
   return kind === 'numeric' ? 'quantile bins, missing -> own bin' : 'category bins (rare levels -> other, missing -> own bin)';
 }
 
@@ -47,53 +66,68 @@ export function featureColumnSql(name: string): string {
   return name;
 }
 
-/** The mature rows of the three splits of a features table, in file order. */
+/** Reads back what TrainModel wrote as out-of-time.csv; a file of another shape is refused with its line. */
+export function parseOutOfTimeCsv(text: string, where: string): OutOfTimeRow[] {
+  const lines = text.split('\n').filter((l) => l !== '');
+  if (lines[0] !== OUT_OF_TIME_COLUMNS.join(',')) throw new Error(`${where}: expected the header ${OUT_OF_TIME_COLUMNS.join(',')}`);
+  return lines.slice(1).map((line, i) => {
+    const [lineNumber, date, fold, label, p] = line.split(',');
+    const row = { line_number: Number(lineNumber), date: date ?? '', fold: Number(fold), label: Number(label), return_probability: Number(p) };
+    if (!Number.isInteger(row.line_number) || !/^\d{4}-\d{2}-\d{2}$/.test(row.date) || !(row.return_probability >= 0 && row.return_probability <= 1)) {
+      throw new Error(`${where} line ${i + 2} is not an out-of-time prediction: ${JSON.stringify(line)}`);
+    }
+    return row;
+  });
+}
+
+/** The mature rows of a features table, in file order (purchase date, then line number). */
 export interface TrainingTable {
   readonly x: FeatureMatrix;
   readonly y: Uint8Array;
+  readonly dates: string[];
+  readonly lineNumber: Float64Array;
+  /** BuildFeatures' split name of each row (the report's drift reference reads the train split). */
   readonly split: string[];
-  /** Each row's line_number (its line in the order file); read only when asked for. */
-  readonly lineNumber?: Float64Array;
 }
 
-/**
- * The features table's mature rows of the three splits, as a matrix, labels and split names.
- * `lineNumbers` also reads the line_number key, for callers that join predictions to other data.
- */
-export async function loadTrainingTable(reader: TableReader, parquet: string, options: { readonly lineNumbers?: boolean } = {}): Promise<TrainingTable> {
+/** Every mature row of a features table, as a matrix, labels, purchase dates and line numbers. */
+export async function loadTrainingTable(reader: TableReader, parquet: string): Promise<TrainingTable> {
   const table = await reader.readColumns(
     parquet,
     [
       { name: 'label', type: 'number' },
       { name: 'split', type: 'string' },
-      ...(options.lineNumbers === true ? [{ name: 'line_number', type: 'number' as const }] : []),
+      { name: 'date', type: 'string' },
+      { name: 'line_number', type: 'number' },
       ...FEATURE_CATALOGUE.map((f) => ({ name: f.name, type: f.kind === 'numeric' ? ('number' as const) : ('string' as const) })),
     ],
-    "label_mature AND split IN ('train', 'validation', 'test')",
+    'label_mature',
   );
   const columns: FeatureColumn[] = FEATURE_CATALOGUE.map((f) => (f.kind === 'numeric' ? numericColumn(f.name, table.numbers[f.name]!) : categoricalColumn(f.name, table.strings[f.name]!)));
   const y = Uint8Array.from(table.numbers.label!, (v) => (v === 1 ? 1 : 0));
-  const lineNumber = table.numbers.line_number;
-  return { x: featureMatrix(columns), y, split: table.strings.split!.map((s) => s ?? ''), ...(lineNumber === undefined ? {} : { lineNumber }) };
+  return {
+    x: featureMatrix(columns),
+    y,
+    dates: table.strings.date!.map((d) => d ?? ''),
+    lineNumber: table.numbers.line_number!,
+    split: table.strings.split!.map((s) => s ?? ''),
+  };
 }
 
 const metricJson = (m: MetricSet): MetricSetJson => JSON.parse(JSON.stringify(m, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as MetricSetJson;
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 export async function trainModel(req: TrainModelRequest): Promise<TrainedModel> {
-  const { x, y, split } = await loadTrainingTable(req.reader, req.featuresParquet);
-  const data = trainingDataFromSplit(x, y, split);
-  if (data.train.x.rows === 0 || data.validation.x.rows === 0) {
-    throw Object.assign(
-      new Error(`not enough mature history before ${req.asOf} to train: ${data.train.x.rows} train and ${data.validation.x.rows} validation rows (labels need ${req.horizonDays} days to mature)`),
-      { permanent: true },
-    );
-  }
-  req.logger?.info(`training on ${data.train.x.rows} rows, selecting on ${data.validation.x.rows}, testing on ${data.test?.x.rows ?? 0}`);
-  const outcome = trainAndSelect(data, req.modelConfig, {
-    onCandidateDone: (i, total, r) => req.logger?.info(`candidate ${i + 1}/${total} ${r.family}: validation log loss ${r.logLoss.toFixed(5)}, AUC ${r.rocAuc.toFixed(4)}`, { params: r.params }),
+  const table = await loadTrainingTable(req.reader, req.featuresParquet);
+  const lastMatureDate = addDays(req.asOf, -req.horizonDays - 1);
+  req.logger?.info(`backtesting on ${table.x.rows} mature purchase lines (up to ${lastMatureDate}), then refitting the winner on all of them`);
+  const outcome = backtestAndRefit({ x: table.x, y: table.y, dates: table.dates }, req.modelConfig, { asOf: req.asOf, horizonDays: req.horizonDays, lastMatureDate }, {
+    onCandidateDone: (fold, folds, i, r) =>
+      req.logger?.info(`fold ${fold}/${folds}, candidate ${i + 1} ${r.family}: out-of-time log loss ${r.logLoss.toFixed(5)}, AUC ${r.rocAuc.toFixed(4)}`, { params: r.params }),
     ...(req.onRound ? { onRound: req.onRound } : {}),
   });
   const family = outcome.winner.family;
+  const oot = outcome.outOfTime;
   const artifact: ModelArtifact = {
     format: ARTIFACT_FORMAT,
     format_version: ARTIFACT_FORMAT_VERSION,
@@ -101,22 +135,29 @@ export async function trainModel(req: TrainModelRequest): Promise<TrainedModel> 
     as_of: req.asOf,
     horizon_days: req.horizonDays,
     code_version: req.codeVersion,
-    data_fingerprint: { ...req.fingerprint, rows: { train: data.train.x.rows, validation: data.validation.x.rows, test: data.test?.x.rows ?? 0 } },
-    features: FEATURE_CATALOGUE.map((f) => ({ name: f.name, kind: f.kind, meaning: f.meaning, encoding: encodingOf(family, f.kind) })),
-    estimator: { family, params: outcome.winner.resolvedParams },
+    data_fingerprint: { ...req.fingerprint, rows: { refit: outcome.refit.rows, out_of_time: oot.rows.length } },
+    features: FEATURE_CATALOGUE.map((f) => ({ name: f.name, kind: f.kind, meaning: f.meaning, encoding: encodingOf(family, outcome.refit.params, f.kind) })),
+    estimator: { family, params: outcome.refit.params },
     calibrator: { method: outcome.calibration.method },
     model: outcome.model.toJSON() as unknown as ModelArtifact['model'],
     metrics: {
-      validation: {
-        uncalibrated: metricJson(outcome.metrics.validation.uncalibrated),
-        calibrated: metricJson(outcome.metrics.validation.calibrated),
-        baseline: metricJson(outcome.metrics.validation.baseline),
+      out_of_time: {
+        uncalibrated: metricJson(outcome.metrics.uncalibrated),
+        calibrated: metricJson(outcome.metrics.calibrated),
+        baseline: metricJson(outcome.metrics.baseline),
       },
-      test: outcome.metrics.test ? { calibrated: metricJson(outcome.metrics.test.calibrated), baseline: metricJson(outcome.metrics.test.baseline) } : null,
-      candidates: outcome.candidates.map((c) => ({ family: c.family, params: c.params, logLoss: Number.isFinite(c.logLoss) ? c.logLoss : null, rocAuc: Number.isFinite(c.rocAuc) ? c.rocAuc : null })),
-      train_base_rate: outcome.trainBaseRate,
+      folds: outcome.folds.map((f) => ({ ...f, logLoss: finiteOrNull(f.logLoss), rocAuc: finiteOrNull(f.rocAuc), baselineLogLoss: finiteOrNull(f.baselineLogLoss) })),
+      candidates: outcome.candidates.map((c) => ({ family: c.family, params: c.params, logLoss: finiteOrNull(c.logLoss), rocAuc: finiteOrNull(c.rocAuc), foldLogLoss: c.foldLogLoss.map(finiteOrNull) })),
+      refit: { rows: outcome.refit.rows, positives: outcome.refit.positives, base_rate: outcome.refit.baseRate },
     },
     importance: outcome.importance.map((i) => ({ ...i, aucDecrease: Number.isFinite(i.aucDecrease) ? i.aucDecrease : null })),
   };
-  return { artifact, sql: outcome.model.toSQL(featureColumnSql), outcome };
+  const outOfTime: OutOfTimeRow[] = Array.from(oot.rows, (row, j) => ({
+    line_number: table.lineNumber[row] as number,
+    date: table.dates[row] as string,
+    fold: oot.fold[j] as number,
+    label: oot.y[j] as number,
+    return_probability: oot.calibrated[j] as number,
+  }));
+  return { artifact, sql: outcome.model.toSQL(featureColumnSql), outcome, outOfTime };
 }

@@ -42,7 +42,7 @@ describe('the report in Chromium', () => {
 
   it('shows the drift alert first and draws every chart, without a single network request', async () => {
     const inputs = await makeReportInputs(path.join(dir, 'inputs'));
-    const data = await gatherReportData({ reader: new DuckDbTableReader(), featuresParquet: inputs.featuresParquet, predictionsParquet: inputs.otherSeasonPredictions, scoredFeaturesParquet: inputs.scoredFeaturesParquet, model: inputs.loaded.model });
+    const data = await gatherReportData({ reader: new DuckDbTableReader(), featuresParquet: inputs.featuresParquet, predictionsParquet: inputs.otherSeasonPredictions, scoredFeaturesParquet: inputs.scoredFeaturesParquet, model: inputs.loaded.model, outOfTime: inputs.outOfTime });
     const report = await buildReport({
       asOf: REPORT_AS_OF,
       quality: inputs.quality,

@@ -111,7 +111,7 @@ export async function createPredictionFixture(options: FixtureOptions = {}): Pro
   const clock = new FakeClock();
   const registry = new LocalModelRegistry(store, clock);
   const reader = new DuckDbTableReader();
-  const fingerprint = { source_uri: `synthetic://?rows=${rows}&seed=1`, raw_sha256: 'x', features_sha256: 'y', rows: { train: 0, validation: 0, test: 0 }, date_range: { first: null, last: null } };
+  const fingerprint = { source_uri: `synthetic://?rows=${rows}&seed=1`, raw_sha256: 'x', features_sha256: 'y', rows: { refit: 0, out_of_time: 0 }, date_range: { first: null, last: null } };
   const train = async (modelConfig: ModelConfigInput) =>
     (await trainModel({ reader, featuresParquet, asOf: TRAIN_DATE, horizonDays: 35, modelConfig, fingerprint, codeVersion: 'test' })).artifact;
   // Two different models, so responses tell the versions apart by more than their label.

@@ -14,7 +14,7 @@ import { DuckDbEngine } from '../../src/adapters/engine/duckdb-engine.js';
 import { DuckDbTableReader } from '../../src/adapters/engine/duckdb-table-reader.js';
 import { buildFeatures } from '../../src/application/build-features.js';
 import { generateOrdersCsv } from '../../src/application/generate-orders.js';
-import { trainModel } from '../../src/application/train-model.js';
+import { trainModel, type OutOfTimeRow } from '../../src/application/train-model.js';
 import { validateOrders } from '../../src/application/validate-orders.js';
 import { loadModelArtifact, serializeArtifact, type LoadedModel } from '../../src/domain/artifact/model-artifact.js';
 import { addDays } from '../../src/domain/dates.js';
@@ -35,6 +35,8 @@ export interface ReportInputs {
   readonly scoredFeaturesParquet: string;
   /** As TrainModel writes model.json and the Report task loads it. */
   readonly loaded: LoadedModel;
+  /** TrainModel's out-of-time predictions (out-of-time.csv). */
+  readonly outOfTime: readonly OutOfTimeRow[];
   /** The purchases dated D, scored (what PredictBatch(D) writes). */
   readonly predictionsParquet: string;
   /** Every fourth train-split row, scored: the training window itself, so no drift. */
@@ -76,7 +78,7 @@ export async function makeReportInputs(dir: string, rows = 8_000, seed = 7): Pro
       source_uri: `synthetic://?rows=${rows}&seed=${seed}`,
       raw_sha256: '0'.repeat(64),
       features_sha256: '1'.repeat(64),
-      rows: { train: 0, validation: 0, test: 0 },
+      rows: { refit: 0, out_of_time: 0 },
       date_range: { first: featureSummary.date_range.first, last: featureSummary.date_range.last },
     },
     codeVersion: '0.0.0-test',
@@ -98,7 +100,7 @@ export async function makeReportInputs(dir: string, rows = 8_000, seed = 7): Pro
     const sameWindowPredictions = await write(path.join(dir, 'predictions-same-window.parquet'), `split = 'train' AND line_number % 4 = 0`);
     const first = featureSummary.date_range.first!;
     const otherSeasonPredictions = await write(path.join(dir, 'predictions-other-season.parquet'), `date BETWEEN DATE ${quote(first)} AND DATE ${quote(addDays(first, 27))}`);
-    return { dir, quality, featureSummary, featuresParquet, scoredFeaturesParquet, loaded, predictionsParquet, sameWindowPredictions, otherSeasonPredictions };
+    return { dir, quality, featureSummary, featuresParquet, scoredFeaturesParquet, loaded, outOfTime: trained.outOfTime, predictionsParquet, sameWindowPredictions, otherSeasonPredictions };
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -183,7 +183,7 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
       code_version: a.code_version,
       estimator: a.estimator,
       calibrator: a.calibrator,
-      metrics: { validation: a.metrics.validation, test: a.metrics.test, train_base_rate: a.metrics.train_base_rate },
+      metrics: { out_of_time: a.metrics.out_of_time, folds: a.metrics.folds, refit: a.metrics.refit },
       features: a.features,
       snapshot:
         state.snapshotId === null

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { CalibratedModel } from '../model/calibrated-model.js';
 
 export const ARTIFACT_FORMAT = 'returns-model-artifact';
-export const ARTIFACT_FORMAT_VERSION = 1;
+/** 2: out-of-time backtest and a refit on every mature row (1 trained on a train split and tested on a test split). */
+export const ARTIFACT_FORMAT_VERSION = 2;
 
 const metricSetSchema = z.object({
   rows: z.number(),
@@ -40,7 +41,8 @@ export const modelArtifactSchema = z.object({
     source_uri: z.string(),
     raw_sha256: z.string(),
     features_sha256: z.string(),
-    rows: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+    /** Rows the shipped model was fitted on (every mature purchase line), and rows scored out of time. */
+    rows: z.object({ refit: z.number(), out_of_time: z.number() }),
     date_range: z.object({ first: z.string().nullable(), last: z.string().nullable() }),
   }),
   features: z.array(artifactFeatureSchema).min(1),
@@ -48,12 +50,28 @@ export const modelArtifactSchema = z.object({
   calibrator: z.object({ method: z.string() }),
   /** The fitted estimator and calibrator (CalibratedModel JSON): what predictProba runs. */
   model: z.object({ format: z.string() }).passthrough(),
+  /** Every score here is out of time: produced by a fold model that never saw the rows it scored. */
   metrics: z.object({
-    validation: z.object({ uncalibrated: metricSetSchema, calibrated: metricSetSchema, baseline: metricSetSchema }),
-    test: z.object({ calibrated: metricSetSchema, baseline: metricSetSchema }).nullable(),
-    candidates: z.array(z.object({ family: z.string(), params: z.record(z.string(), z.unknown()), logLoss: z.number().nullable(), rocAuc: z.number().nullable() })),
-    train_base_rate: z.number(),
+    /** The winner's folds pooled: calibrated by cross-fitting; baseline = each fold's training return rate. */
+    out_of_time: z.object({ uncalibrated: metricSetSchema, calibrated: metricSetSchema, baseline: metricSetSchema }),
+    folds: z.array(
+      z.object({
+        fold: z.number(),
+        train: z.object({ from: z.string(), to: z.string(), rows: z.number() }),
+        window: z.object({ from: z.string(), to: z.string(), rows: z.number(), positives: z.number() }),
+        logLoss: z.number().nullable(),
+        rocAuc: z.number().nullable(),
+        baselineLogLoss: z.number().nullable(),
+        rounds: z.number().nullable(),
+      }),
+    ),
+    /** logLoss and rocAuc: means over the folds (null for a candidate successive halving stopped). */
+    candidates: z.array(
+      z.object({ family: z.string(), params: z.record(z.string(), z.unknown()), logLoss: z.number().nullable(), rocAuc: z.number().nullable(), foldLogLoss: z.array(z.number().nullable()) }),
+    ),
+    refit: z.object({ rows: z.number(), positives: z.number(), base_rate: z.number() }),
   }),
+  /** Permutation importance of the last fold's model on its window (rows it never saw). */
   importance: z.array(z.object({ feature: z.string(), logLossIncrease: z.number(), aucDecrease: z.number().nullable(), logLossIncreaseStd: z.number() })),
 });
 

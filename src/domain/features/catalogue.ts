@@ -60,6 +60,13 @@ export const RATE_SMOOTHING = {
 
 export type RateKey = keyof typeof RATE_SMOOTHING;
 
+/**
+ * history_days stops counting here: past two months a buyer with no prior purchase is a new buyer,
+ * not a buyer the data has not reached yet, and a cap keeps scored days (always later than every
+ * training day) inside the range the model was fitted on.
+ */
+export const HISTORY_DAYS_CAP = 60;
+
 /** The seasonal sales the calendar features measure distances to (see sales-calendar.ts). */
 export const SALE_EVENTS = {
   black_friday: 'Black Friday: the day after the fourth Thursday of November (Black Friday to Cyber Monday sale)',
@@ -135,6 +142,11 @@ export const FEATURE_CATALOGUE: readonly FeatureDefinition[] = [
   rate('sku', "SKU's (Item Code) return rate observed before the purchase date", ['item_code']),
   rate('brand', "brand's (Item Name) return rate observed before the purchase date", ['item_name']),
   rate('category', "category's return rate observed before the purchase date", ['category']),
+  history(
+    'history_days',
+    `days of order data before the purchase date (0 on the first day of the data), at most ${HISTORY_DAYS_CAP}: tells a new buyer from one the data has not reached yet`,
+    [],
+  ),
 ];
 
 export const FEATURE_NAMES: readonly string[] = FEATURE_CATALOGUE.map((f) => f.name);

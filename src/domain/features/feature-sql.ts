@@ -20,6 +20,7 @@ import {
   FEATURE_CATALOGUE,
   FEATURE_KEY_COLUMNS,
   FEATURE_LABEL_COLUMNS,
+  HISTORY_DAYS_CAP,
   RATE_SMOOTHING,
   VAT_RATE,
   type RateKey,
@@ -84,6 +85,9 @@ export const HISTORY_KEYS: Readonly<Record<RateKey, 'buyer_id' | 'item_id' | 'it
 
 const PURCHASE_KINDS = `('purchase', 'purchase_and_return')`;
 const RETURN_KINDS = `('return', 'purchase_and_return')`;
+
+/** One row, `first_day`: the day number of the earliest order line read. */
+export const FIRST_ORDER_DAY = '(SELECT MIN(day) AS first_day FROM fx_dates)';
 
 /** fx_orders (order lines dated before the as-of date, with is_purchase / is_return) and fx_dates. */
 export function ordersSteps(asOf: string): SqlStep[] {
@@ -240,6 +244,12 @@ export function smoothedRate(alias: string, key: RateKey): string {
   return `(CAST(${alias}.prior_returns AS DOUBLE) + ${m} * g.global_rate) / (CAST(${alias}.prior_purchases AS DOUBLE) + ${m})`;
 }
 
+/** Days from the first order day to `day`, capped (the serving snapshot and online features use the same rule). */
+export function historyDays(day: string, firstDay: string): string {
+  const cap = sqlInteger(HISTORY_DAYS_CAP);
+  return `CASE WHEN ${day} - ${firstDay} > ${cap} THEN ${cap} ELSE ${day} - ${firstDay} END`;
+}
+
 const versionPart = (n: number) => `NULLIF(TRIM(SPLIT_PART(p.version, ' / ', ${n})), '')`;
 
 /** The SQL expression of each catalogue feature, over the joined aliases of featuresStep (cast by featureExpression). */
@@ -272,6 +282,7 @@ const FEATURE_EXPRESSIONS: Readonly<Record<string, string>> = {
   sku_return_rate: smoothedRate('h_sku', 'sku'),
   brand_return_rate: smoothedRate('h_brand', 'brand'),
   category_return_rate: smoothedRate('h_category', 'category'),
+  history_days: historyDays('c.day', 'f.first_day'),
 };
 
 /** The SELECT expression of a feature, cast to its catalogue type. */
@@ -297,6 +308,7 @@ FROM fx_labelled p
 LEFT JOIN fx_basket b ON b.buyer_id = p.buyer_id AND b.transaction_id = p.transaction_id AND b.date = p.date AND b.item_id = p.item_id
 LEFT JOIN fx_calendar c ON c.date = p.date
 LEFT JOIN fx_prior_all g ON g.date = p.date
+CROSS JOIN ${FIRST_ORDER_DAY} f
 ${history.join('\n')}`,
   };
 }

@@ -14,7 +14,7 @@
  * rate smoothed from zero counts, i.e. the global rate, and no days since the last purchase.
  */
 import type { OrderLine } from '../orders/order-line.js';
-import { RATE_SMOOTHING, VAT_RATE, type RateKey } from './catalogue.js';
+import { HISTORY_DAYS_CAP, RATE_SMOOTHING, VAT_RATE, type RateKey } from './catalogue.js';
 import { epochDayOf } from './feature-options.js';
 import { HISTORY_KEYS } from './feature-sql.js';
 import { blackFridayOf, boxingDayOf } from './sales-calendar.js';
@@ -145,6 +145,8 @@ export interface HistorySnapshot {
   /** The snapshot's as-of date D (YYYY-MM-DD), or null for the empty snapshot. */
   readonly asOf: string | null;
   readonly globalRate: number | null;
+  /** Day number of the earliest order line before the as-of date; null for the empty snapshot. */
+  readonly firstOrderDay: number | null;
   readonly keys: Readonly<Record<RateKey, ReadonlyMap<string, KeyHistory>>>;
   /** What a key absent from `keys` gets: zero counts and the rate smoothed from them. */
   readonly unseen: Readonly<Record<RateKey, KeyHistory>>;
@@ -156,6 +158,7 @@ const NO_HISTORY: KeyHistory = { priorPurchases: 0, priorReturns: 0, returnRate:
 export const EMPTY_SNAPSHOT: HistorySnapshot = {
   asOf: null,
   globalRate: null,
+  firstOrderDay: null,
   keys: Object.fromEntries(RATE_KEYS.map((k) => [k, new Map()])) as unknown as Record<RateKey, Map<string, KeyHistory>>,
   unseen: Object.fromEntries(RATE_KEYS.map((k) => [k, NO_HISTORY])) as Record<RateKey, KeyHistory>,
 };
@@ -170,6 +173,7 @@ export interface HistoryFeatures {
   readonly sku_return_rate: number | null;
   readonly brand_return_rate: number | null;
   readonly category_return_rate: number | null;
+  readonly history_days: number;
 }
 
 /** The history features of a line, and which of its keys the snapshot did not know. */
@@ -186,17 +190,21 @@ export function historyFeatures(line: ScoringLine, snapshot: HistorySnapshot): {
   const sku = of('sku');
   const brand = of('brand');
   const category = of('category');
+  const day = epochDayOf(line.date);
+  // The empty snapshot: the line's own date is the first day of the data, as in the feature SQL.
+  const sinceFirst = snapshot.firstOrderDay === null ? 0 : day - snapshot.firstOrderDay;
   return {
     features: {
       buyer_prior_purchases: buyer.priorPurchases,
       buyer_prior_returns: buyer.priorReturns,
       buyer_return_rate: buyer.returnRate,
-      buyer_days_since_last_purchase: buyer.lastPurchaseDay === null ? null : epochDayOf(line.date) - buyer.lastPurchaseDay,
+      buyer_days_since_last_purchase: buyer.lastPurchaseDay === null ? null : day - buyer.lastPurchaseDay,
       model_prior_purchases: model.priorPurchases,
       model_return_rate: model.returnRate,
       sku_return_rate: sku.returnRate,
       brand_return_rate: brand.returnRate,
       category_return_rate: category.returnRate,
+      history_days: Math.min(sinceFirst, HISTORY_DAYS_CAP),
     },
     unseen,
   };
@@ -249,6 +257,7 @@ export function onlineFeatures(lines: readonly ScoringLine[], snapshot: HistoryS
       sku_return_rate: h.features.sku_return_rate,
       brand_return_rate: h.features.brand_return_rate,
       category_return_rate: h.features.category_return_rate,
+      history_days: h.features.history_days,
     };
     return { values, unseen: h.unseen };
   });

@@ -13,6 +13,7 @@
  *   prior_returns      returns that happened before D         (BIGINT)
  *   return_rate        the smoothed rate ('all': the global rate; NULL when there is none)
  *   last_purchase_day  buyers: day number of the latest purchase line before D (else NULL)
+ *   first_order_day    'all': day number of the earliest order line before D (else NULL)
  *   as_of              D, YYYY-MM-DD
  * A fallback row (key NULL) is what a key absent from the snapshot gets: zero counts and the rate
  * smoothed from zero counts, the feature SQL's value for a key on its first purchase day.
@@ -20,13 +21,13 @@
 import { sqlString } from '../model/sql.js';
 import type { RateKey } from './catalogue.js';
 import { checkFeatureOptions } from './feature-options.js';
-import { dailyHistoryStep, globalRate, LAST_PURCHASE_DATE, ORDER_LINES_INPUT, ordersSteps, smoothedRate, type FeatureSqlJob } from './feature-sql.js';
+import { dailyHistoryStep, FIRST_ORDER_DAY, globalRate, LAST_PURCHASE_DATE, ORDER_LINES_INPUT, ordersSteps, smoothedRate, type FeatureSqlJob } from './feature-sql.js';
 import { EMPTY_SNAPSHOT, RATE_KEYS, type HistorySnapshot, type KeyHistory } from './online-features.js';
 import { renderSteps, type SqlStep } from './sql-steps.js';
 
 export const SNAPSHOT_TABLE = 'history_snapshot';
 export const SNAPSHOT_ORDER_BY = 'entity, key';
-export const SNAPSHOT_COLUMNS = ['entity', 'key', 'prior_purchases', 'prior_returns', 'return_rate', 'last_purchase_day', 'as_of'] as const;
+export const SNAPSHOT_COLUMNS = ['entity', 'key', 'prior_purchases', 'prior_returns', 'return_rate', 'last_purchase_day', 'first_order_day', 'as_of'] as const;
 
 export type SnapshotEntity = RateKey | 'all';
 
@@ -53,18 +54,18 @@ FROM fx_daily_${key} GROUP BY k`,
 function snapshotStep(asOf: string): SqlStep {
   const asOfColumn = `${sqlString(asOf)} AS as_of`;
   const all = `SELECT 'all' AS entity, CAST(NULL AS STRING) AS key, g.prior_purchases, g.prior_returns, CAST(g.global_rate AS DOUBLE) AS return_rate,
-  CAST(NULL AS INTEGER) AS last_purchase_day, ${asOfColumn}
-FROM sn_all g`;
+  CAST(NULL AS INTEGER) AS last_purchase_day, CAST(f.first_day AS INTEGER) AS first_order_day, ${asOfColumn}
+FROM sn_all g CROSS JOIN ${FIRST_ORDER_DAY} f`;
   const keyed = RATE_KEYS.map((key) => {
     const lastDay = key === 'buyer' ? 'd.day' : 'CAST(NULL AS INTEGER)';
     const join = key === 'buyer' ? '\nLEFT JOIN fx_dates d ON d.date = s.last_purchase_date' : '';
     return `SELECT '${key}' AS entity, CAST(s.k AS STRING) AS key, s.prior_purchases, s.prior_returns, CAST(${smoothedRate('s', key)} AS DOUBLE) AS return_rate,
-  ${lastDay} AS last_purchase_day, ${asOfColumn}
+  ${lastDay} AS last_purchase_day, CAST(NULL AS INTEGER) AS first_order_day, ${asOfColumn}
 FROM sn_${key} s CROSS JOIN sn_all g${join}`;
   });
   const fallbacks = RATE_KEYS.map(
     (key) => `SELECT '${key}' AS entity, CAST(NULL AS STRING) AS key, z.prior_purchases, z.prior_returns, CAST(${smoothedRate('z', key)} AS DOUBLE) AS return_rate,
-  CAST(NULL AS INTEGER) AS last_purchase_day, ${asOfColumn}
+  CAST(NULL AS INTEGER) AS last_purchase_day, CAST(NULL AS INTEGER) AS first_order_day, ${asOfColumn}
 FROM (SELECT CAST(0 AS BIGINT) AS prior_purchases, CAST(0 AS BIGINT) AS prior_returns) z CROSS JOIN sn_all g`,
   );
   return { name: SNAPSHOT_TABLE, sql: [all, ...keyed, ...fallbacks].join('\nUNION ALL\n') };
@@ -97,6 +98,7 @@ export interface SnapshotColumns {
   readonly priorReturns: Float64Array;
   readonly returnRate: Float64Array;
   readonly lastPurchaseDay: Float64Array;
+  readonly firstOrderDay: Float64Array;
 }
 
 export class SnapshotFormatError extends Error {
@@ -113,6 +115,7 @@ export function historySnapshotFrom(columns: SnapshotColumns, where: string): Hi
   const keys = Object.fromEntries(RATE_KEYS.map((k) => [k, new Map<string, KeyHistory>()])) as Record<RateKey, Map<string, KeyHistory>>;
   const unseen: Partial<Record<RateKey, KeyHistory>> = {};
   let globalRate: number | null | undefined;
+  let firstOrderDay: number | null = null;
   let asOf: string | undefined;
   for (let i = 0; i < columns.rows; i++) {
     const entity = columns.entity[i];
@@ -130,6 +133,7 @@ export function historySnapshotFrom(columns: SnapshotColumns, where: string): Hi
     const key = columns.key[i] ?? null;
     if (entity === 'all') {
       globalRate = history.returnRate;
+      firstOrderDay = nullable(columns.firstOrderDay[i] as number);
     } else if (entity !== null && entity !== undefined && (RATE_KEYS as readonly string[]).includes(entity)) {
       if (key === null) unseen[entity as RateKey] = history;
       else keys[entity as RateKey].set(key, history);
@@ -142,5 +146,5 @@ export function historySnapshotFrom(columns: SnapshotColumns, where: string): Hi
   if (globalRate === undefined || missing.length > 0) {
     throw new SnapshotFormatError(`${where} lacks the ${globalRate === undefined ? "'all' row" : `fallback rows of ${missing.join(', ')}`}; rebuild it`);
   }
-  return { asOf: asOf ?? null, globalRate, keys, unseen: unseen as Record<RateKey, KeyHistory> };
+  return { asOf: asOf ?? null, globalRate, firstOrderDay, keys, unseen: unseen as Record<RateKey, KeyHistory> };
 }

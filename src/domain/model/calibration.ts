@@ -241,6 +241,8 @@ export interface CalibrationChoice {
   readonly calibrator: Calibrator;
   /** Out-of-fold log loss of each method tried. */
   readonly crossValidatedLogLoss: Readonly<Partial<Record<CalibrationMethod, number>>>;
+  /** The chosen method's out-of-fold calibrated probabilities: each row calibrated without it. */
+  readonly outOfFold: Float64Array;
 }
 
 /**
@@ -261,6 +263,7 @@ export function chooseCalibrator(
   for (let i = 0; i < p.length; i++) fold[i] = rng.int(folds);
   const scores: Partial<Record<CalibrationMethod, number>> = {};
   let best: CalibrationMethod = methods[0] as CalibrationMethod;
+  let bestOutOfFold = new Float64Array(0);
   for (const method of methods) {
     const oof = new Float64Array(p.length);
     for (let k = 0; k < folds; k++) {
@@ -275,7 +278,10 @@ export function chooseCalibrator(
       });
     }
     scores[method] = logLoss(oof, y);
-    if ((scores[method] as number) < (scores[best] ?? Number.POSITIVE_INFINITY)) best = method;
+    if (method === best || (scores[method] as number) < (scores[best] ?? Number.POSITIVE_INFINITY)) {
+      best = method;
+      bestOutOfFold = oof;
+    }
   }
-  return { calibrator: fitCalibrator(best, p, y, gridSize), crossValidatedLogLoss: scores };
+  return { calibrator: fitCalibrator(best, p, y, gridSize), crossValidatedLogLoss: scores, outOfFold: bestOutOfFold };
 }

@@ -45,3 +45,10 @@ export function classifierFromJSON(json: unknown): Classifier {
 export function classifierParams(classifier: Classifier): Record<string, unknown> {
   return { ...(classifier as unknown as { params: Record<string, unknown> }).params };
 }
+
+/** Families that stop boosting early on held-out rows (the `validation` of FitOptions). */
+const EARLY_STOPPING: ReadonlySet<ClassifierFamily> = new Set(['gbdt']);
+
+export function stopsEarly(family: ClassifierFamily): boolean {
+  return EARLY_STOPPING.has(family);
+}

@@ -55,7 +55,7 @@ const diagonal = {
 export function rocChart(content: ReportContent): ChartSpec {
   const test = content.testSection!;
   const values = test.roc.map((p, i) => ({ i, fpr: r6(p.fpr), tpr: r6(p.tpr) }));
-  return chart(`ROC curve, test split (AUC ${fixed(test.calibrated.rocAuc)})`, SQUARE, SQUARE, {
+  return chart(`ROC curve, out of time (AUC ${fixed(test.calibrated.rocAuc)})`, SQUARE, SQUARE, {
     layer: [
       diagonal,
       {
@@ -71,7 +71,7 @@ export function precisionRecallChart(content: ReportContent): ChartSpec {
   const test = content.testSection!;
   const values = test.pr.map((p, i) => ({ i, recall: r6(p.recall), precision: r6(p.precision) }));
   const baseRate = test.calibrated.rows > 0 ? test.calibrated.positives / test.calibrated.rows : 0;
-  return chart(`Precision-recall, test split (AP ${fixed(test.calibrated.prAuc)})`, SQUARE, SQUARE, {
+  return chart(`Precision-recall, out of time (AP ${fixed(test.calibrated.prAuc)})`, SQUARE, SQUARE, {
     layer: [
       {
         data: { values: [{ rate: r6(baseRate) }] },
@@ -90,7 +90,7 @@ export function precisionRecallChart(content: ReportContent): ChartSpec {
 export function calibrationChart(content: ReportContent): ChartSpec {
   const test = content.testSection!;
   const values = test.calibration.map((b, i) => ({ i, predicted: r6(b.meanPredicted), observed: r6(b.observedRate), rows: b.rows }));
-  return chart(`Calibration, test split (ECE ${fixed(test.calibrated.ece)})`, SQUARE, SQUARE, {
+  return chart(`Calibration, out of time (ECE ${fixed(test.calibrated.ece)})`, SQUARE, SQUARE, {
     layer: [
       diagonal,
       {
@@ -112,7 +112,7 @@ export function decileChart(content: ReportContent): ChartSpec {
     { decile: d.decile, measure: 'observed return rate', value: orNull(d.returnRate) },
     { decile: d.decile, measure: 'mean predicted', value: orNull(d.meanPredicted) },
   ]);
-  return chart('Return rate by predicted decile, test split (1 = highest scores)', 360, 260, {
+  return chart('Return rate by predicted decile, out of time (1 = highest scores)', 360, 260, {
     data: { values },
     mark: { type: 'bar' },
     encoding: {
@@ -137,7 +137,7 @@ export function importanceChart(content: ReportContent): ChartSpec {
   }));
   const y = { field: 'feature', type: 'nominal', title: null, sort: values.map((v) => v.feature) };
   const top = shown.length < content.importance.length ? `, top ${shown.length} of ${content.importance.length}` : '';
-  return chart(`Permutation importance (validation log-loss increase${top})`, 420, Math.max(60, 18 * values.length), {
+  return chart(`Permutation importance (out-of-time log-loss increase${top})`, 420, Math.max(60, 18 * values.length), {
     data: { values },
     layer: [
       { mark: { type: 'bar', color: BLUE }, encoding: { y, x: { field: 'increase', type: 'quantitative', title: 'log-loss increase when shuffled' } } },
@@ -204,13 +204,13 @@ export function reportCharts(content: ReportContent): ChartDefinition[] {
   const out: ChartDefinition[] = [];
   const test = content.testSection;
   if (test) {
-    if (test.roc.length > 0) out.push({ id: 'roc', section: 'test', caption: 'ROC curve on the test split; the dashed line is a random ranking.', spec: rocChart(content) });
-    if (test.pr.length > 0) out.push({ id: 'pr', section: 'test', caption: 'Precision against recall on the test split; the dashed line is the test return rate.', spec: precisionRecallChart(content) });
+    if (test.roc.length > 0) out.push({ id: 'roc', section: 'test', caption: 'ROC curve on the out-of-time rows; the dashed line is a random ranking.', spec: rocChart(content) });
+    if (test.pr.length > 0) out.push({ id: 'pr', section: 'test', caption: 'Precision against recall on the out-of-time rows; the dashed line is their return rate.', spec: precisionRecallChart(content) });
     if (test.calibration.length > 0) out.push({ id: 'calibration', section: 'test', caption: 'Mean predicted probability against the observed return rate, in ten equal-width bins; perfect calibration lies on the diagonal.', spec: calibrationChart(content) });
     if (test.calibrated.deciles.length > 0) out.push({ id: 'deciles', section: 'test', caption: 'Test rows ranked by predicted probability and cut into tenths: observed return rate and mean prediction.', spec: decileChart(content) });
   }
   if (content.importance.length > 0) {
-    out.push({ id: 'importance', section: 'importance', caption: 'How much the validation log loss rises when a feature is shuffled (bars: mean, lines: ± one standard deviation).', spec: importanceChart(content) });
+    out.push({ id: 'importance', section: 'importance', caption: 'How much the out-of-time log loss rises when a feature is shuffled (bars: mean, lines: ± one standard deviation).', spec: importanceChart(content) });
   }
   if (content.rates) {
     const overall = content.rates.rows > 0 ? content.rates.returns / content.rates.rows : null;

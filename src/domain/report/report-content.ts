@@ -61,7 +61,7 @@ export interface ReportFacts {
   readonly featureSummary: FeatureSummary;
   readonly artifact: ModelArtifact;
   readonly registration: RegistrationSummary | null;
-  /** The trained model's calibrated probabilities on the test split, with the labels. */
+  /** The winner's out-of-time calibrated probabilities (TrainModel's out-of-time.csv), with the labels. */
   readonly test: { readonly p: ArrayLike<number>; readonly y: ArrayLike<number> } | null;
   readonly drift: DriftFacts | null;
   readonly rates: SegmentRates | null;
@@ -92,7 +92,7 @@ export interface ReportContent extends ReportFacts {
   readonly alerts: readonly ReportAlert[];
   readonly driftAlerts: readonly DriftAlert[];
   readonly candidates: readonly CandidateRow[];
-  /** Null when the model has no test split (too little mature history). */
+  /** The out-of-time evaluation: the winner's fold predictions, pooled. */
   readonly testSection: TestSection | null;
   readonly importance: ModelArtifact['importance'];
 }
@@ -109,8 +109,8 @@ function candidateRows(artifact: ModelArtifact): CandidateRow[] {
 }
 
 function testSectionOf(facts: ReportFacts): TestSection | null {
-  const metrics = facts.artifact.metrics.test;
-  if (metrics === null) return null;
+  const metrics = facts.artifact.metrics.out_of_time;
+  if (metrics.calibrated.rows === 0) return null;
   const p = facts.test?.p ?? [];
   const y = facts.test?.y ?? [];
   return { calibrated: metrics.calibrated, baseline: metrics.baseline, roc: rocCurve(p, y), pr: precisionRecallCurve(p, y), calibration: calibrationBins(p, y) };
@@ -126,9 +126,9 @@ function alertsOf(facts: ReportFacts, drift: readonly DriftAlert[], test: TestSe
     alerts.push({ level: 'warning', text: `Data quality failed: ${percent(facts.quality.quarantined_share)} of rows quarantined (limit ${percent(facts.quality.max_quarantined_share)}).` });
   }
   if (test === null) {
-    alerts.push({ level: 'info', text: 'No test split: there is not enough mature history for an evaluation on unseen days.' });
+    alerts.push({ level: 'info', text: 'No out-of-time rows: the backtest scored nothing, so the model is not evaluated on unseen days.' });
   } else if (test.calibrated.logLoss !== null && test.baseline.logLoss !== null && test.calibrated.logLoss >= test.baseline.logLoss) {
-    alerts.push({ level: 'warning', text: `The model is no better than the base rate on the test split (log loss ${fixed(test.calibrated.logLoss, 4)} vs ${fixed(test.baseline.logLoss, 4)}).` });
+    alerts.push({ level: 'warning', text: `The model is no better than the base rate out of time (log loss ${fixed(test.calibrated.logLoss, 4)} vs ${fixed(test.baseline.logLoss, 4)}).` });
   }
   if (facts.drift) {
     const { rows, matchedRows } = facts.drift.scoredDay;

@@ -86,6 +86,7 @@ function trainingDataSection(c: ReportContent): Section {
         ['Split', 'Purchase dates', 'Rows', 'Returned', 'Return rate'],
         [split('train', s.splits.train), split('validation', s.splits.validation), split('test', s.splits.test), ['not yet mature', `${s.splits.unlabelled.from} to ${s.splits.unlabelled.to}`, count(s.splits.unlabelled.rows), '', '']],
         [false, false, true, true, true],
+        { title: "BuildFeatures' date windows (the drift reference reads the first); TrainModel backtests over every mature one" },
       ),
     ],
   };
@@ -106,23 +107,33 @@ function metricRows(sets: readonly MetricSetJson[]): string[][] {
 
 function modelSection(c: ReportContent): Section {
   const a = c.artifact;
-  const v = a.metrics.validation;
+  const folds = a.metrics.folds;
+  const oot = a.metrics.out_of_time;
   const blocks: Block[] = [
     {
       kind: 'facts',
       rows: [
         ['Chosen model', `${a.estimator.family} (${paramsText(a.estimator.params)}) with ${a.calibrator.method} calibration`],
-        ['Trained', `as of ${a.as_of} on ${count(a.data_fingerprint.rows.train)} rows, selected on ${count(a.data_fingerprint.rows.validation)}, tested on ${count(a.data_fingerprint.rows.test)}`],
-        ['Training return rate', percent(a.metrics.train_base_rate, 2)],
+        [
+          'Trained',
+          `as of ${a.as_of}: refitted on all ${count(a.metrics.refit.rows)} mature purchase lines; chosen and calibrated on ${count(a.data_fingerprint.rows.out_of_time)} rows scored out of time in ${folds.length} folds`,
+        ],
+        ['Training return rate', percent(a.metrics.refit.base_rate, 2)],
       ],
     },
     table(
-      ['Candidate', 'Hyperparameters', 'Validation log loss', 'Validation ROC AUC', 'Chosen'],
+      ['Candidate', 'Hyperparameters', 'Out-of-time log loss (mean)', 'Out-of-time ROC AUC (mean)', 'Chosen'],
       c.candidates.map((k) => [k.family, paramsText(k.params), fixed(k.logLoss, 5), fixed(k.rocAuc, 4), k.winner ? 'yes' : '']),
       [false, false, true, true, false],
-      { title: 'Model comparison (every candidate fitted on train, scored on validation; lowest log loss wins)' },
+      { title: "Model comparison (every candidate fitted on each fold's past and scored on its window; lowest mean log loss wins)" },
     ),
-    table(['Validation metric', 'Uncalibrated', 'Calibrated', 'Base rate'], metricRows([v.uncalibrated, v.calibrated, v.baseline]), [false, true, true, true], { title: 'Validation split' }),
+    table(
+      ['Fold', 'Fitted on purchases', 'Scored window', 'Window rows', 'Log loss', 'ROC AUC', 'Base-rate log loss', 'Rounds'],
+      folds.map((f) => [String(f.fold), `${f.train.from} to ${f.train.to} (${count(f.train.rows)})`, `${f.window.from} to ${f.window.to}`, count(f.window.rows), fixed(f.logLoss, 5), fixed(f.rocAuc, 4), fixed(f.baselineLogLoss, 5), f.rounds === null ? '' : String(f.rounds)]),
+      [true, false, false, true, true, true, true, true],
+      { title: 'Backtest folds of the chosen model (uncalibrated; each window scored by a model fitted only on the purchases before it)' },
+    ),
+    table(['Out-of-time metric', 'Uncalibrated', 'Calibrated', 'Base rate'], metricRows([oot.uncalibrated, oot.calibrated, oot.baseline]), [false, true, true, true], { title: 'All folds pooled' }),
   ];
   const r = c.registration;
   if (r) {
@@ -133,7 +144,7 @@ function modelSection(c: ReportContent): Section {
         ['Registered', `${r.model ?? 'model'} version ${r.version}`],
         ['Champion', r.decision.promote ? `version ${r.version} promoted (was ${r.championBefore ?? 'none'})` : `version ${r.championAfter} kept`],
         ['Reason', r.decision.reason],
-        ['On the test window', `this model: ${scores(r.challenger)}; previous champion: ${r.champion ? scores(r.champion) : 'none'}${r.windowRows === undefined ? '' : ` (${count(r.windowRows)} rows)`}`],
+        ['On rows neither model was fitted on', `this model (out of time): ${scores(r.challenger)}; previous champion: ${r.champion ? scores(r.champion) : 'none'}${r.windowRows === undefined ? '' : ` (${count(r.windowRows)} rows)`}`],
       ],
     });
   }
@@ -142,13 +153,18 @@ function modelSection(c: ReportContent): Section {
 
 function testSection(c: ReportContent, charts: readonly ChartDefinition[]): Section {
   const t = c.testSection;
-  if (t === null) return { id: 'test', title: 'Test metrics', blocks: [note('No test split: there is not enough mature history to evaluate on unseen days.')] };
+  const title = 'Out-of-time metrics';
+  if (t === null) return { id: 'test', title, blocks: [note('No out-of-time rows: there is not enough mature history to evaluate on unseen days.')] };
+  const folds = c.artifact.metrics.folds;
   return {
     id: 'test',
-    title: 'Test metrics',
+    title,
     blocks: [
-      note(`The chosen, calibrated model scored once on the test split (purchases ${c.featureSummary.splits.test.from ?? '?'} to ${c.featureSummary.splits.test.to ?? '?'}), against always predicting the training return rate.`),
-      table(['Test metric', 'Model', 'Base rate'], metricRows([t.calibrated, t.baseline]), [false, true, true]),
+      note(
+        `Purchases ${folds[0]?.window.from ?? '?'} to ${folds.at(-1)?.window.to ?? '?'}, each scored by a fold model fitted only on the purchases before its window and calibrated by cross-fitting, ` +
+          "against always predicting that fold's training return rate. The shipped model is the same configuration refitted on every mature row.",
+      ),
+      table(['Out-of-time metric', 'Model', 'Base rate'], metricRows([t.calibrated, t.baseline]), [false, true, true]),
       ...charts.filter((ch) => ch.section === 'test').map((chart): Block => ({ kind: 'chart', chart })),
       table(
         ['Decile', 'Rows', 'Mean predicted', 'Return rate'],
@@ -171,7 +187,7 @@ function importanceSection(c: ReportContent, charts: readonly ChartDefinition[])
         ['Feature', 'Log-loss increase', '± std', 'AUC decrease'],
         c.importance.map((f) => [f.feature, fixed(f.logLossIncrease, 5), fixed(f.logLossIncreaseStd, 5), fixed(f.aucDecrease, 4)]),
         [false, true, true, true],
-        { title: 'Permutation importance on validation rows', collapsed: true },
+        { title: "Permutation importance of the last fold's model on its window (rows it never saw)", collapsed: true },
       ),
     ],
   };

@@ -99,6 +99,7 @@ describe('history features', () => {
   const snapshot: HistorySnapshot = {
     asOf: '2019-04-14',
     globalRate: 0.25,
+    firstOrderDay: 17_970,
     keys: {
       buyer: new Map([['3301861', h(4, 1, 0.3, 17_900)]]),
       model: new Map([['46567054', h(40, 10, 0.26)]]),
@@ -121,6 +122,7 @@ describe('history features', () => {
         sku_return_rate: 0.2500000001,
         brand_return_rate: 0.22,
         category_return_rate: 0.29,
+        history_days: 30, // day 18000 - day 17970
       },
       unseen: ['sku'],
     });
@@ -171,6 +173,7 @@ describe('reading a snapshot table', () => {
     priorReturns: Float64Array.from(rows.map((r) => r[3])),
     returnRate: Float64Array.from(rows.map((r) => r[4])),
     lastPurchaseDay: Float64Array.from(rows.map((r) => r[5])),
+    firstOrderDay: Float64Array.from(rows.map((r) => (r[0] === 'all' ? 17_900 : NaN))),
   });
   const fallbacks = (['buyer', 'model', 'sku', 'brand', 'category'] as const).map((k): [string, null, number, number, number, number] => [k, null, 0, 0, 0.2, NaN]);
 
@@ -178,6 +181,7 @@ describe('reading a snapshot table', () => {
     const s = historySnapshotFrom(columns([['all', null, 10, 2, 0.2, NaN], ['buyer', '7', 3, 1, 0.25, 17_990], ...fallbacks]), 'x');
     expect(s.asOf).toBe('2019-05-01');
     expect(s.globalRate).toBe(0.2);
+    expect(s.firstOrderDay).toBe(17_900);
     expect(s.keys.buyer.get('7')).toEqual({ priorPurchases: 3, priorReturns: 1, returnRate: 0.25, lastPurchaseDay: 17_990 });
     expect(s.unseen.sku).toEqual({ priorPurchases: 0, priorReturns: 0, returnRate: 0.2, lastPurchaseDay: null });
   });

@@ -2,7 +2,9 @@ import { CalibratedModel } from '../../../src/domain/model/calibrated-model.js';
 import { chooseCalibrator } from '../../../src/domain/model/calibration.js';
 import { featureMatrix, numericColumn, withColumn, type FeatureColumn } from '../../../src/domain/model/feature-matrix.js';
 import { permutationImportance, predictingColumnScorer } from '../../../src/domain/model/importance.js';
-import { candidateSpecs, expandGrid, modelConfigSchema, pickWinner, trainAndSelect, trainingDataFromSplit } from '../../../src/domain/model/selection.js';
+import { BACKTEST_DEFAULTS, backtestFolds, NotEnoughHistoryError } from '../../../src/domain/model/backtest.js';
+import { addDays } from '../../../src/domain/dates.js';
+import { backtestAndRefit, candidateSpecs, expandGrid, modelConfigSchema, pickWinner, refitRounds, type MatureRows } from '../../../src/domain/model/selection.js';
 import { createClassifier } from '../../../src/domain/model/registry.js';
 import { Rng } from '../../../src/domain/synthetic/prng.js';
 import { splitData } from './helpers.js';
@@ -20,7 +22,7 @@ describe('model selection', () => {
 
   it('has defaults for every family and lets config override them', () => {
     const defaults = candidateSpecs(modelConfigSchema.parse({}));
-    expect(new Set(defaults.map((c) => c.family))).toEqual(new Set(['logistic', 'tree', 'forest', 'gbdt']));
+    expect(new Set(defaults.map((c) => c.family))).toEqual(new Set(['logistic', 'gbdt']));
     const custom = candidateSpecs(modelConfigSchema.parse({ families: ['gbdt'], seed: 7, search: { gbdt: { base: { maxRounds: 5 }, grid: { maxLeaves: [4, 8] } } } }));
     expect(custom).toEqual([
       { family: 'gbdt', params: { seed: 7, maxRounds: 5, maxLeaves: 4 } },
@@ -37,41 +39,96 @@ describe('model selection', () => {
     expect(() => pickWinner([])).toThrow(/no candidate/);
   });
 
-  it('splits a feature table by its split column', () => {
-    const x = featureMatrix([numericColumn('a', [1, 2, 3, 4])]);
-    const data = trainingDataFromSplit(x, Uint8Array.from([0, 1, 1, 0]), ['train', 'validation', 'train', 'other']);
-    expect(data.train.x.rows).toBe(2);
-    expect(Array.from(data.train.y)).toEqual([0, 1]);
-    expect(data.validation.x.rows).toBe(1);
-    expect(data.test).toBeUndefined();
+});
+
+/** `perDay` rows a day from 2019-01-01 for `days` days, the synthetic signal, and its dates. */
+function dated(days: number, perDay: number, seed = 3): MatureRows & { lastMatureDate: string } {
+  const d = splitData(days * perDay, 0, 5, 1, seed);
+  const dates = Array.from({ length: days * perDay }, (_, i) => addDays('2019-01-01', Math.floor(i / perDay)));
+  return { x: d.x, y: d.y, dates, lastMatureDate: addDays('2019-01-01', days - 1) };
+}
+
+const CONTEXT = (lastMatureDate: string) => ({ asOf: addDays(lastMatureDate, 36), horizonDays: 35, lastMatureDate });
+const FAST = {
+  families: ['logistic', 'gbdt'] as ('logistic' | 'gbdt')[],
+  search: { logistic: { base: {}, grid: { l2: [1e-3, 1e-1] } }, gbdt: { base: { maxRounds: 40 }, grid: {} } },
+  importance: { repeats: 1, maxRows: 500 },
+};
+
+describe('out-of-time selection and refit', () => {
+  it('places the folds on the most recent mature days, each fitted only on the days before its window', () => {
+    const { dates, lastMatureDate } = dated(60, 2);
+    const folds = backtestFolds(dates, lastMatureDate, BACKTEST_DEFAULTS, CONTEXT(lastMatureDate));
+    expect(folds.map((f) => [f.window.from, f.window.to])).toEqual([
+      ['2019-01-19', '2019-02-01'],
+      ['2019-02-02', '2019-02-15'],
+      ['2019-02-16', '2019-03-01'],
+    ]);
+    for (const f of folds) {
+      expect(f.trainRows.every((i) => dates[i]! < f.window.from)).toBe(true);
+      expect(f.windowRows.every((i) => dates[i]! >= f.window.from && dates[i]! <= f.window.to)).toBe(true);
+      expect([...f.fitRows, ...f.earlyStoppingRows].sort((a, b) => a - b)).toEqual(f.trainRows);
+      expect(Math.min(...f.earlyStoppingRows.map((i) => i))).toBeGreaterThan(Math.max(...f.fitRows));
+    }
   });
 
-  it('trains candidates, calibrates and evaluates the winner, deterministically', () => {
-    const d = splitData(2000, 1500, 5, 1);
-    const test = splitData(10, 800, 5, 1, 99);
-    const config = {
-      families: ['logistic', 'gbdt'] as ('logistic' | 'gbdt')[],
-      search: { logistic: { base: {}, grid: { l2: [1e-3, 1e-1] } }, gbdt: { base: { maxRounds: 40 }, grid: {} } },
-      importance: { repeats: 1, maxRows: 500 },
-    };
-    const done: number[] = [];
-    const run = () =>
-      trainAndSelect({ train: { x: d.x, y: d.y }, validation: { x: d.vx, y: d.vy }, test: { x: test.vx, y: test.vy } }, config, {
-        onCandidateDone: (i) => done.push(i),
-      });
-    const outcome = run();
-    expect(done).toEqual([0, 1, 2]);
+  it('trains with three weeks of mature labels and refuses below that, naming the dates', () => {
+    const three = dated(21, 60);
+    const outcome = backtestAndRefit(three, { ...FAST, families: ['logistic'] }, CONTEXT(three.lastMatureDate));
+    expect(outcome.folds).toHaveLength(3);
+    expect(outcome.folds.map((f) => f.window.rows)).toEqual([240, 240, 240]);
+    const short = dated(20, 60);
+    expect(() => backtestAndRefit(short, FAST, CONTEXT(short.lastMatureDate))).toThrow(
+      'not enough mature history before 2019-02-25 to train: mature purchases run from 2019-01-01 to 2019-01-20 (20 days); TrainModel needs at least 21 days (labels need 35 days to mature, so the data must start by 2018-12-31)',
+    );
+    expect(() => backtestAndRefit(short, FAST, CONTEXT(short.lastMatureDate))).toThrow(NotEnoughHistoryError);
+  });
+
+  it('ships the winner refitted on every mature row, with rounds scaled from the folds', () => {
+    const d = dated(40, 60);
+    const outcome = backtestAndRefit(d, FAST, CONTEXT(d.lastMatureDate));
+    expect(outcome.refit.rows).toBe(2400);
     expect(outcome.candidates).toHaveLength(3);
-    const best = Math.min(...outcome.candidates.map((c) => c.logLoss));
-    expect(outcome.winner.logLoss).toBe(best);
-    expect(outcome.metrics.validation.calibrated.rocAuc).toBeGreaterThan(outcome.metrics.validation.baseline.rocAuc + 0.15);
-    expect(outcome.metrics.test?.calibrated.logLoss).toBeLessThan(outcome.metrics.test?.baseline.logLoss ?? 0);
-    expect(outcome.importance.map((f) => f.feature)).toHaveLength(6);
-    expect(outcome.importance[0]?.feature).toBe('num_0'); // the strongest term of the signal
-    const json = JSON.stringify(outcome.model.toJSON());
-    expect(JSON.stringify(run().model.toJSON())).toBe(json);
-    const back = CalibratedModel.fromJSON(JSON.parse(json));
-    expect(Array.from(back.predictProba(test.vx))).toEqual(Array.from(outcome.model.predictProba(test.vx)));
+    const means = outcome.candidates.map((c) => c.foldLogLoss.reduce((a, b) => a + b, 0) / c.foldLogLoss.length);
+    expect(outcome.winner.logLoss).toBe(Math.min(...means));
+    // The shipped classifier is the winner's configuration fitted on all 2,400 rows.
+    const again = createClassifier(outcome.winner.family, outcome.refit.params);
+    again.fit(d.x, d.y);
+    expect(JSON.stringify(outcome.model.classifier.toJSON())).toBe(JSON.stringify(again.toJSON()));
+    const gbdt = backtestAndRefit(d, { ...FAST, families: ['gbdt'] }, CONTEXT(d.lastMatureDate));
+    const fitRows = backtestFolds(d.dates, d.lastMatureDate, BACKTEST_DEFAULTS, CONTEXT(d.lastMatureDate)).map((f) => f.fitRows.length);
+    expect(gbdt.refit.params.maxRounds).toBe(refitRounds(gbdt.folds.map((f, k) => ({ rounds: f.rounds!, fitRows: fitRows[k]! })), 2400));
+    expect(outcome.metrics.calibrated.rocAuc).toBeGreaterThan(outcome.metrics.baseline.rocAuc + 0.15);
+    expect(outcome.outOfTime.rows.length).toBe(outcome.folds.reduce((n, f) => n + f.window.rows, 0));
+  }, 30_000);
+
+  it.each([
+    ['logistic', 1],
+    ['gbdt', 2],
+    ['gbdt', 3],
+  ] as const)('never lets a fold model see its window: %s, labels of fold %i flipped', (family, fold) => {
+    const d = dated(40, 40, 11);
+    const config = { families: [family], search: { [family]: { base: family === 'gbdt' ? { maxRounds: 30 } : {}, grid: {} } }, importance: { repeats: 0, maxRows: 1 } };
+    const before = backtestAndRefit(d, config, CONTEXT(d.lastMatureDate));
+    const window = backtestFolds(d.dates, d.lastMatureDate, BACKTEST_DEFAULTS, CONTEXT(d.lastMatureDate))[fold - 1]!;
+    const rng = Rng.fromSeed(fold);
+    const y = Uint8Array.from(d.y);
+    for (const i of window.windowRows) if (rng.uniform() < 0.5) y[i] = 1 - y[i]!;
+    const after = backtestAndRefit({ ...d, y }, config, CONTEXT(d.lastMatureDate));
+    // Folds up to and including the perturbed one never trained on its rows: their scores are bit-identical.
+    const of = (o: typeof before, k: number) => Array.from(o.outOfTime.uncalibrated).filter((_p, j) => o.outOfTime.fold[j]! <= k);
+    expect(of(after, fold)).toEqual(of(before, fold));
+    if (fold < 3) expect(of(after, 3)).not.toEqual(of(before, 3)); // a later fold did learn from them
+  }, 30_000);
+
+  it('gives the same bytes for the same data and config, and halving fits fewer candidates', () => {
+    const d = dated(40, 40);
+    const run = (halving: boolean) => backtestAndRefit(d, { ...FAST, halving }, CONTEXT(d.lastMatureDate));
+    const first = run(false);
+    expect(JSON.stringify(run(false).model.toJSON())).toBe(JSON.stringify(first.model.toJSON()));
+    const halved = run(true);
+    expect(halved.candidates.map((c) => c.foldLogLoss.length).reduce((a, b) => a + b, 0)).toBeLessThan(9);
+    expect(halved.candidates.filter((c) => c.foldLogLoss.length === 3).length).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });
 

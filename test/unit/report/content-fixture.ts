@@ -51,12 +51,12 @@ export const featureSummary: FeatureSummary = {
 
 export const artifact: ModelArtifact = {
   format: 'returns-model-artifact',
-  format_version: 1,
+  format_version: 2,
   created_at: '2019-05-01T00:00:00.000Z',
   as_of: '2019-05-01',
   horizon_days: 35,
   code_version: '1.2.3',
-  data_fingerprint: { source_uri: 'file:///data/orders.csv', raw_sha256: 'a'.repeat(64), features_sha256: 'b'.repeat(64), rows: { train: 400, validation: 100, test: 100 }, date_range: { first: '2018-11-01', last: '2019-04-30' } },
+  data_fingerprint: { source_uri: 'file:///data/orders.csv', raw_sha256: 'a'.repeat(64), features_sha256: 'b'.repeat(64), rows: { refit: 600, out_of_time: 100 }, date_range: { first: '2018-11-01', last: '2019-04-30' } },
   features: [
     { name: 'unit_price', kind: 'numeric', meaning: 'price', encoding: 'standardised' },
     { name: 'brand', kind: 'categorical', meaning: 'brand', encoding: 'one-hot' },
@@ -65,13 +65,16 @@ export const artifact: ModelArtifact = {
   calibrator: { method: 'isotonic' },
   model: { format: 'returns-model' },
   metrics: {
-    validation: { uncalibrated: metricSet(100, 20, 0.7, 0.48), calibrated: metricSet(100, 20, 0.7, 0.47), baseline: metricSet(100, 20, 0.5, 0.5) },
-    test: { calibrated: metricSet(100, 30, 0.68, 0.55), baseline: metricSet(100, 30, 0.5, 0.61) },
-    candidates: [
-      { family: 'logistic', params: { l2: 0.001 }, logLoss: 0.49, rocAuc: 0.66 },
-      { family: 'gbdt', params: { learningRate: 0.1, maxLeaves: 15 }, logLoss: 0.47, rocAuc: 0.7 },
+    out_of_time: { uncalibrated: metricSet(100, 30, 0.68, 0.56), calibrated: metricSet(100, 30, 0.68, 0.55), baseline: metricSet(100, 30, 0.5, 0.61) },
+    folds: [
+      { fold: 1, train: { from: '2018-11-01', to: '2019-03-11', rows: 500 }, window: { from: '2019-03-12', to: '2019-03-25', rows: 50, positives: 15 }, logLoss: 0.57, rocAuc: 0.67, baselineLogLoss: 0.61, rounds: 40 },
+      { fold: 2, train: { from: '2018-11-01', to: '2019-03-25', rows: 550 }, window: { from: '2019-03-26', to: '2019-03-25', rows: 50, positives: 15 }, logLoss: 0.55, rocAuc: 0.69, baselineLogLoss: 0.61, rounds: 44 },
     ],
-    train_base_rate: 0.25,
+    candidates: [
+      { family: 'logistic', params: { l2: 0.001 }, logLoss: 0.49, rocAuc: 0.66, foldLogLoss: [0.5, 0.48] },
+      { family: 'gbdt', params: { learningRate: 0.1, maxLeaves: 15 }, logLoss: 0.47, rocAuc: 0.7, foldLogLoss: [0.48, 0.46] },
+    ],
+    refit: { rows: 600, positives: 150, base_rate: 0.25 },
   },
   importance: [
     { feature: 'brand', logLossIncrease: 0.01, aucDecrease: 0.02, logLossIncreaseStd: 0.002 },

@@ -29,11 +29,11 @@ describe('reportMarkdown', () => {
 
   it('has the sections in page order', () => {
     const titles = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    expect(titles).toEqual(['Data quality', 'Training data and label maturity', 'Models', 'Test metrics', 'Feature importance', 'Return rate by category, brand and size', 'Drift']);
+    expect(titles).toEqual(['Data quality', 'Training data and label maturity', 'Models', 'Out-of-time metrics', 'Feature importance', 'Return rate by category, brand and size', 'Drift']);
   });
 
   it('writes tables with numbers right-aligned and cells escaped', () => {
-    expect(md).toContain('| Candidate | Hyperparameters | Validation log loss | Validation ROC AUC | Chosen |\n|:---|:---|---:|---:|:---|');
+    expect(md).toContain('| Candidate | Hyperparameters | Out-of-time log loss (mean) | Out-of-time ROC AUC (mean) | Chosen |\n|:---|:---|---:|---:|:---|');
     // The lowest validation log loss is marked as chosen.
     expect(md).toContain('| gbdt | learningRate=0.1, maxLeaves=15 | 0.47000 | 0.7000 | yes |');
     expect(md).toContain('| logistic | l2=0.001 | 0.49000 | 0.6600 |  |');
@@ -58,13 +58,15 @@ describe('reportMarkdown', () => {
     expect(markdownOf(calm)).toContain('No scored day to compare.');
   });
 
-  it('notes a model no better than the base rate, and a missing test split', () => {
+  it('notes a model no better than the base rate, and no out-of-time rows', () => {
     const base = content();
-    const worse = content({ artifact: { ...base.artifact, metrics: { ...base.artifact.metrics, test: { calibrated: base.artifact.metrics.test!.baseline, baseline: base.artifact.metrics.test!.baseline } } } });
-    expect(worse.alerts.map((a) => a.text)).toContainEqual(expect.stringMatching(/^The model is no better than the base rate on the test split/));
-    const untested = content({ artifact: { ...base.artifact, metrics: { ...base.artifact.metrics, test: null } }, test: null });
+    const oot = base.artifact.metrics.out_of_time;
+    const worse = content({ artifact: { ...base.artifact, metrics: { ...base.artifact.metrics, out_of_time: { ...oot, calibrated: oot.baseline } } } });
+    expect(worse.alerts.map((a) => a.text)).toContainEqual(expect.stringMatching(/^The model is no better than the base rate out of time/));
+    const empty = { ...oot.calibrated, rows: 0 };
+    const untested = content({ artifact: { ...base.artifact, metrics: { ...base.artifact.metrics, out_of_time: { ...oot, calibrated: empty } } }, test: null });
     expect(untested.testSection).toBeNull();
-    expect(markdownOf(untested)).toContain('No test split: there is not enough mature history');
+    expect(markdownOf(untested)).toContain('No out-of-time rows: there is not enough mature history');
   });
 });
 
