@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { flattenParams, trackTraining } from '../src/application/track-training.js';
 import { trainModel } from '../src/application/train-model.js';
+import { mlflowModelFiles } from '../src/domain/artifact/mlflow-model.js';
 import { serializeArtifact } from '../src/domain/artifact/model-artifact.js';
 import type { FeatureSummary } from '../src/domain/features/feature-summary.js';
 import { trackingRecordId } from '../src/domain/tracking/names.js';
@@ -117,6 +118,7 @@ export class TrainModel extends PipelineTask<PipelineParams> {
           { path: 'model.sql', key: out.sql.key },
           { path: 'training-report.json', key: out.report.key },
           { path: 'features-summary.json', key: features.summary.key },
+          ...mlflowModelFiles(artifact),
         ],
       },
     );
