@@ -178,6 +178,16 @@ describe('prediction API contract', () => {
     expect(body.predictions.map((p) => p.return_probability)).toEqual(Array.from(expected));
   });
 
+  it('scores a CSV row sent with every value as a string, outcome columns included, as the typed line', async () => {
+    const record = purchases()[12]!;
+    expect(Object.keys(record)).toHaveLength(17);
+    expect(Object.values(record).every((v) => typeof v === 'string')).toBe(true);
+    const asText = await call(base(), 'POST', '/v1/predictions', { body: record });
+    expect({ status: asText.status, problems: asText.json.problems }).toEqual({ status: 200, problems: undefined });
+    const typed = await call(base(), 'POST', '/v1/predictions', { body: requestLine(record) });
+    expect(asText.json.predictions).toEqual(typed.json.predictions);
+  });
+
   it('falls back for an unseen buyer and model, and still answers', async () => {
     const line = { ...requestLine(purchases()[0]!), 'Buyer ID': '999999999', 'Item ID': '88888888', 'Refunds': -12, 'Final Quantity': 1 };
     const r = await call(base(), 'POST', '/v1/predictions?contributions=3', { body: line });
