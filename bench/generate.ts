@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateOrdersToFiles } from '../src/adapters/source/synthetic-files.js';
 import { SYNTHETIC_GENERATOR_VERSION } from '../src/domain/synthetic/story.js';
-import { repoRoot } from './results.js';
+import { resultsDir } from './results.js';
 
 const MB = 1024 * 1024;
 
@@ -78,9 +78,9 @@ async function main(): Promise<void> {
     peakRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
     samples,
   };
-  const resultsDir = path.join(repoRoot(), 'bench', 'results');
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(path.join(resultsDir, 'generate.json'), JSON.stringify(result, null, 2) + '\n');
+  const results = resultsDir();
+  await mkdir(results, { recursive: true });
+  await writeFile(path.join(results, 'generate.json'), JSON.stringify(result, null, 2) + '\n');
   const { samples: _samples, ...headline } = result;
   console.log(JSON.stringify(headline, null, 2));
   console.log(`memory along the way (RSS MB): ${samples.map((s) => s.rssMB).join(' ')}`);

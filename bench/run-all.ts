@@ -4,11 +4,12 @@
  *
  *   make bench            (or: npx tsx bench/run-all.ts [--quick])
  *
- * --quick runs each at a small size, to check they all still work (minutes, not hours).
+ * --quick runs each at a small size, to check they all still work (minutes, not hours), and
+ * writes their figures to bench/results/quick/ instead (results.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { repoRoot } from './results.js';
+import { QUICK_ENV, repoRoot } from './results.js';
 
 const quick = process.argv.includes('--quick');
 /** Each bench with its full-size arguments, and its small ones for --quick (null: not run by --quick). */
@@ -34,7 +35,7 @@ for (const [script, full, small] of BENCHES) {
   if (chosen === null) continue;
   const args = [path.join('bench', script), ...chosen];
   console.log(`\n=== npx tsx ${args.join(' ')}`);
-  const run = spawnSync('npx', ['tsx', ...args], { cwd: repoRoot(), stdio: 'inherit' });
+  const run = spawnSync('npx', ['tsx', ...args], { cwd: repoRoot(), stdio: 'inherit', env: { ...process.env, [QUICK_ENV]: quick ? '1' : '0' } });
   if (run.status !== 0) failed.push(`${script} ${args.slice(1).join(' ')}`.trim());
 }
 if (failed.length > 0) {

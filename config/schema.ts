@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { featureSettingsSchema } from '../src/domain/features/feature-options.js';
 import { modelConfigSchema } from '../src/domain/model/selection.js';
+import { DEFAULT_MAX_QUARANTINED_SHARE } from '../src/domain/orders/quality-report.js';
 import { reportOptionsSchema } from '../src/domain/report/options.js';
 
 /**
@@ -41,23 +43,16 @@ export const configSchema = z
     validation: z
       .object({
         /** ValidateOrders fails when more than this share of rows is quarantined. */
-        maxQuarantineShare: z.number().min(0).max(1).default(0.05),
+        maxQuarantineShare: z.number().min(0).max(1).default(DEFAULT_MAX_QUARANTINED_SHARE),
       })
       .strict()
-      .default({ maxQuarantineShare: 0.05 }),
-    features: z
-      .object({
-        /** Label horizon H: a purchase is labelled returned when its return comes within H days. */
-        horizonDays: z.number().int().min(1).max(3660).default(35),
-        /** The last mature `testDays` are the test split, the `validationDays` before them validation. */
-        testDays: z.number().int().min(1).max(3660).default(30),
-        validationDays: z.number().int().min(1).max(3660).default(30),
-        /** duckdb (embedded), spark (spark-submit), or auto: Spark above `sparkAboveBytes` when a master is set. */
-        engine: z.enum(['duckdb', 'spark', 'auto']).default('auto'),
-        sparkAboveBytes: z.number().int().min(0).default(2 * 1024 ** 3),
-      })
-      .strict()
-      .default({ horizonDays: 35, testDays: 30, validationDays: 30, engine: 'auto', sparkAboveBytes: 2 * 1024 ** 3 }),
+      .prefault({}),
+    /**
+     * The label horizon and the split (src/domain/features/feature-options.ts), and the input size
+     * above which `--engine auto` picks Spark when `spark.master` is set. The engine itself is a
+     * run parameter (`--engine`), carried to every task of the run; this section only steers `auto`.
+     */
+    features: featureSettingsSchema.extend({ sparkAboveBytes: z.number().int().min(0).default(2 * 1024 ** 3) }).prefault({}),
     spark: z
       .object({
         /** local[*] or spark://host:port; unset means Spark is not configured (auto then picks DuckDB). */

@@ -45,7 +45,7 @@ export class BuildFeatures extends PipelineTask<PipelineParams> {
           outputParquet: where.outputs.features,
           asOf: this.p.date,
           horizonDays: config.features.horizonDays,
-          split: { testDays: config.features.testDays, validationDays: config.features.validationDays },
+          split: config.features.split,
           summaryTable,
           logger: ctx.logger,
         });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { flattenParams, trackTraining } from '../src/application/track-training.js';
 import { csvLine } from '../src/application/csv-sink.js';
 import { OUT_OF_TIME_COLUMNS, trainModel, type OutOfTimeRow } from '../src/application/train-model.js';
+import { mlflowModelFiles } from '../src/domain/artifact/mlflow-model.js';
 import { serializeArtifact } from '../src/domain/artifact/model-artifact.js';
 import type { FeatureSummary } from '../src/domain/features/feature-summary.js';
 import { trackingRecordId } from '../src/domain/tracking/names.js';
@@ -142,6 +143,7 @@ export class TrainModel extends PipelineTask<PipelineParams> {
           { path: 'out-of-time.csv', key: out.outOfTime.key },
           { path: 'training-report.json', key: out.report.key },
           { path: 'features-summary.json', key: features.summary.key },
+          ...mlflowModelFiles(artifact),
         ],
       },
     );

@@ -63,12 +63,18 @@ export class ModelHolder {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private swapCount = 0;
 
   constructor(private readonly options: ModelHolderOptions) {}
 
   /** What requests are served with now (one read per request). */
   get state(): ServingState | undefined {
     return this.current;
+  }
+
+  /** How many times the served pair was replaced by another since the first load (hot swaps). */
+  get swaps(): number {
+    return this.swapCount;
   }
 
   /** Why the last refresh failed (or why nothing is loaded yet); undefined after a good refresh. */
@@ -124,6 +130,7 @@ export class ModelHolder {
       const snapshot = before && before.snapshotId === snapshotId ? before.snapshot : snapshotRef ? await snapshotRef.load() : EMPTY_SNAPSHOT;
       const scorer = before?.model.id === modelRef.id ? before.scorer : new LineScorer(loaded.model);
       this.current = { model: modelRef, artifact: loaded.artifact, scorer, snapshot, snapshotId, loadedAt: this.options.clock.now().toISOString() };
+      if (before) this.swapCount += 1;
       this.lastProblem = undefined;
       logger.info(`serving ${modelRef.label} (as of ${loaded.artifact.as_of}) with ${snapshotId ? `snapshot ${snapshotId} (as of ${snapshot.asOf ?? '-'})` : 'no history snapshot: history features use the empty-history fallback'}`, {
         reason,

@@ -4,9 +4,6 @@ import { systemClock } from '../adapters/clock/system-clock.js';
 import { loadDotenvFile } from './dotenv.js';
 import { runCli } from './program.js';
 
-// The AWS SDK warns once per process about Node 20; the CLI's users cannot act on it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const controller = new AbortController();
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -113,3 +113,28 @@ export async function startMlflowServer(options: StartMlflowServerOptions = {}):
     logTail: () => server.logTail(),
   };
 }
+
+export interface MlflowModelServer {
+  /** e.g. `http://127.0.0.1:41235`: POST /invocations, GET /ping. */
+  readonly uri: string;
+  stop(): Promise<void>;
+  logTail(): string;
+}
+
+/**
+ * `mlflow models serve -m MODEL_URI` against a tracking server, in the venv's own environment
+ * (`--env-manager local`: building a conda or virtualenv environment needs the internet).
+ */
+export async function startMlflowModelServer(modelUri: string, trackingUri: string): Promise<MlflowModelServer> {
+  const port = await freeLoopbackPort();
+  const uri = `http://127.0.0.1:${port}`;
+  const server = new ManagedProcess({
+    name: `mlflow models serve ${modelUri} on ${uri}`,
+    file: mlflowExecutable(),
+    args: ['models', 'serve', '-m', modelUri, '--env-manager', 'local', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
+    // The scoring server is a uvicorn of the venv, which mlflow starts by name: the venv first on PATH, as once activated.
+    env: { ...process.env, PATH: `${path.dirname(mlflowExecutable())}${path.delimiter}${process.env.PATH ?? ''}`, PYTHONUNBUFFERED: '1', MLFLOW_TRACKING_URI: trackingUri },
+  });
+  await server.start({ probe: async () => (await httpGet(`${uri}/ping`))?.status === 200, what: 'answer /ping', timeoutMs: 180_000 });
+  return { uri, stop: () => server.stop(), logTail: () => server.logTail() };
+}

@@ -1,6 +1,6 @@
 /**
  * Contract tests of the prediction API over real loopback connections (Fastify's inject() does
- * not load under Jest on Node 20): every route, every error answer, auth, the body limit, the
+ * load under Jest): every route, every error answer, auth, the body limit, the
  * access log, a graceful close, and a champion swap under load with no failed request.
  */
 import { request as httpRequest } from 'node:http';
@@ -59,6 +59,24 @@ function expectShape<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`response does not match its schema: ${JSON.stringify(parsed.error.issues)}\n${JSON.stringify(value).slice(0, 500)}`);
   return parsed.data;
+}
+
+/** One series of a Prometheus text exposition: its value, or undefined when absent. */
+function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of exposition.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+async function scrape(base: string): Promise<string> {
+  const r = await call(base, 'GET', '/metrics');
+  expect(r.status).toBe(200);
+  expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return r.text;
 }
 
 let fx: PredictionFixture;
@@ -160,6 +178,16 @@ describe('prediction API contract', () => {
     expect(body.predictions.map((p) => p.return_probability)).toEqual(Array.from(expected));
   });
 
+  it('scores a CSV row sent with every value as a string, outcome columns included, as the typed line', async () => {
+    const record = purchases()[12]!;
+    expect(Object.keys(record)).toHaveLength(17);
+    expect(Object.values(record).every((v) => typeof v === 'string')).toBe(true);
+    const asText = await call(base(), 'POST', '/v1/predictions', { body: record });
+    expect({ status: asText.status, problems: asText.json.problems }).toEqual({ status: 200, problems: undefined });
+    const typed = await call(base(), 'POST', '/v1/predictions', { body: requestLine(record) });
+    expect(asText.json.predictions).toEqual(typed.json.predictions);
+  });
+
   it('falls back for an unseen buyer and model, and still answers', async () => {
     const line = { ...requestLine(purchases()[0]!), 'Buyer ID': '999999999', 'Item ID': '88888888', 'Refunds': -12, 'Final Quantity': 1 };
     const r = await call(base(), 'POST', '/v1/predictions?contributions=3', { body: line });
@@ -232,6 +260,7 @@ describe('prediction API contract', () => {
         ['GET', '/readyz'],
         ['GET', '/openapi.json'],
         ['GET', '/docs'],
+        ['GET', '/metrics'],
         ['GET', '/nowhere'],
       ] as const) {
         const r = await call(base(), method, url, { token, ...(method === 'POST' ? { body: line } : {}) });
@@ -246,7 +275,7 @@ describe('prediction API contract', () => {
     const r = await call(base(), 'GET', '/openapi.json');
     expect(r.status).toBe(200);
     expect(r.json.openapi).toBe('3.1.0');
-    const routes = ['/v1/predictions', '/v1/model', '/healthz', '/readyz', '/openapi.json', '/docs'];
+    const routes = ['/v1/predictions', '/v1/model', '/healthz', '/readyz', '/openapi.json', '/docs', '/metrics'];
     expect(Object.keys(r.json.paths).sort()).toEqual([...routes].sort());
     expect(Object.keys(r.json.paths['/v1/predictions'].post.responses).sort()).toEqual(['200', '400', '401', '413', '415', '503']);
     const schema = r.json.paths['/v1/predictions'].post.requestBody.content['application/json'].schema;
@@ -268,6 +297,28 @@ describe('prediction API contract', () => {
     for (const route of routes) expect(docs.text).toContain(`<code>${route}</code>`);
     expect(docs.text).toContain('<h2>Schema <code>PurchaseLine</code></h2>');
     expect(docs.text).not.toMatch(/<script|<link|src=|https?:\/\//);
+  });
+
+  it('GET /metrics counts requests by route and status, errors, predictions, and names the served model', async () => {
+    const route = { route: '/v1/predictions', status_code: '200' };
+    const before = await scrape(base());
+    const line = requestLine(purchases()[3]!);
+    expect((await call(base(), 'POST', '/v1/predictions', { body: { lines: [line, line, line] } })).status).toBe(200);
+    expect((await call(base(), 'POST', '/v1/predictions', { body: { lines: [{}] } })).status).toBe(400);
+    expect((await call(base(), 'GET', '/no/such/route/42')).status).toBe(404);
+    const after = await scrape(base());
+    const delta = (name: string, labels: Record<string, string>): number => (sample(after, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    expect(delta('returns_http_request_duration_seconds_count', { method: 'POST', ...route })).toBe(1);
+    expect(delta('returns_http_request_duration_seconds_bucket', { ...route, le: '+Inf' })).toBe(1);
+    expect(delta('returns_http_request_errors_total', { route: '/v1/predictions', status_code: '400' })).toBe(1);
+    // An unknown URL adds no series of its own.
+    expect(delta('returns_http_request_errors_total', { route: 'unmatched', status_code: '404' })).toBe(1);
+    expect(after).not.toContain('/no/such/route');
+    expect(delta('returns_predictions_total', { model_version: `${MODEL_NAME}/1` })).toBe(3);
+    expect(sample(after, 'returns_model_info', { model_version: `${MODEL_NAME}/1`, model_as_of: fx.artifacts[0].as_of })).toBe(1);
+    expect(sample(after, 'returns_model_swaps_total')).toBe(0);
+    expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(after, 'nodejs_eventloop_lag_seconds')).toBeDefined();
   });
 
   it('writes an access log entry per request, and never the token', async () => {
@@ -339,6 +390,7 @@ describe('serving lifecycle', () => {
     const line = requestLine(purchases()[5]!);
     const seen: string[][] = [[], [], [], []];
     const failures: string[] = [];
+    let metrics: string | undefined;
     let stop = false;
     const worker = async (w: number): Promise<void> => {
       while (!stop) {
@@ -356,6 +408,7 @@ describe('serving lifecycle', () => {
       await new Promise((r) => setTimeout(r, 200));
       stop = true;
       await Promise.all(workers);
+      metrics = await scrape(server.url);
     } finally {
       stop = true;
       holder.stop();
@@ -363,6 +416,9 @@ describe('serving lifecycle', () => {
       await fx.promote(1);
     }
     expect(failures).toEqual([]);
+    expect(sample(metrics!, 'returns_model_swaps_total')).toBe(1);
+    expect(sample(metrics!, 'returns_model_info', { model_version: `${MODEL_NAME}/2` })).toBe(1);
+    expect(sample(metrics!, 'returns_model_info', { model_version: `${MODEL_NAME}/1` })).toBeUndefined();
     for (const versions of seen) {
       expect(versions[0]).toBe(`${MODEL_NAME}/1`);
       expect(versions[versions.length - 1]).toBe(`${MODEL_NAME}/2`);

@@ -88,6 +88,13 @@ export function openApiDocument(options: OpenApiOptions): Json {
     },
     '/openapi.json': { get: { summary: 'This document', ...secured, responses: { 200: { description: 'the OpenAPI document' }, ...unauthorized } } },
     '/docs': { get: { summary: 'Browsable API documentation', ...secured, responses: { 200: { description: 'an HTML page' }, ...unauthorized } } },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics: process, request durations and errors by route and status, predictions served, the served model, hot swaps',
+        ...secured,
+        responses: { 200: { description: 'the Prometheus text exposition format' }, ...unauthorized },
+      },
+    },
   };
   return {
     openapi: '3.1.0',

@@ -13,11 +13,10 @@ import { z } from 'zod';
 import { FEATURE_CATALOGUE } from '../../domain/features/catalogue.js';
 import type { ScoringLine } from '../../domain/features/online-features.js';
 import { isIsoDate } from '../../domain/dates.js';
-import { EARLIEST_ORDER_DATE, parseDayMonthYear, parseId, parseMoney } from '../../domain/orders/index.js';
+import { EARLIEST_ORDER_DATE, parseCount, parseDayMonthYear, parseId, parseMoney, type FieldResult } from '../../domain/orders/index.js';
 
 /** Latest accepted year: the calendar features look one year past the purchase date. */
 const LATEST_YEAR = 9998;
-const MAX_COUNT = 2 ** 31 - 1;
 /** Categories that are not products (as the row rules): delivery and price-adjustment lines. */
 const NON_PRODUCT_CATEGORIES = new Set(['DPR']);
 
@@ -30,19 +29,25 @@ const text = (what: string) =>
     .min(1, 'is empty')
     .describe(what);
 
+/**
+ * A field sent as a JSON number or as the text the order file would hold, parsed by the file's own
+ * rule (domain/orders/field-parsers.ts) either way: one rule per field, so a CSV row sent with
+ * every value as a string is read as the file reader reads it. `number` limits what a JSON number
+ * may be before it becomes text.
+ */
+function fileField<T>(number: z.ZodNumber, parse: (text: string) => FieldResult<T>, expected: string) {
+  return z.union([z.string(), number], { error: required(expected) }).transform((v, ctx) => {
+    const parsed = parse(String(v));
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} ${parsed.problem}` });
+    return z.NEVER;
+  });
+}
+
+// A JSON number past 2^53 is already rounded when it arrives: such IDs must come as text.
 const idField = (what: string) =>
-  z
-    .union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
-      error: required('a string of digits, a number like "5.36356E+13", or a whole number'),
-    })
-    .transform((v, ctx) => {
-      const parsed = parseId(String(v));
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} ${parsed.problem}` });
-        return z.NEVER;
-      }
-      return parsed.value.value;
-    })
+  fileField(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), parseId, 'a string of digits, a number like "5.36356E+13", or a whole number')
+    .transform((id) => id.value)
     .describe(`${what}: digits, or the text of a spreadsheet-rounded ID such as "5.36356E+13" (send rounded IDs as that text)`);
 
 const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -72,15 +77,8 @@ const dateField = z
 
 /** A money amount: a JSON number, or text as the order file writes it. */
 const money = (what: string, sign: 'non-negative' | 'non-positive') =>
-  z
-    .union([z.number(), z.string()], { error: required('a number') })
-    .transform((v, ctx) => {
-      const n = typeof v === 'number' ? v : parseMoney(v);
-      const value = typeof n === 'number' ? n : n.ok ? n.value : undefined;
-      if (value === undefined || !Number.isFinite(value)) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a number` });
-        return z.NEVER;
-      }
+  fileField(z.number(), parseMoney, 'a number')
+    .transform((value, ctx) => {
       if (sign === 'non-negative' ? value < 0 : value > 0) {
         ctx.addIssue({ code: 'custom', message: `${value} is ${sign === 'non-negative' ? 'negative' : 'positive (expected 0 or less)'}` });
         return z.NEVER;
@@ -104,12 +102,9 @@ export const purchaseLineSchema = z
     Date: dateField,
     'Total Revenue': money('revenue of the line before VAT and discounts (>= 0)', 'non-negative'),
     'Price Reductions': money('discount on the line (<= 0)', 'non-positive'),
-    'Purchased Item Count': z
-      .number({ error: required('a whole number >= 1') })
-      .int('expected a whole number')
-      .min(1, 'must be at least 1 (a purchase line)')
-      .max(MAX_COUNT, 'is out of range')
-      .describe('items bought on the line (>= 1)'),
+    'Purchased Item Count': fileField(z.number(), parseCount, 'a whole number >= 1')
+      .refine((n) => n >= 1, 'must be at least 1 (a purchase line)')
+      .describe('items bought on the line (>= 1): a whole number, or its text as in the order file'),
     'Final Quantity': ignored('Final Quantity'),
     Refunds: ignored('Refunds'),
     'Final Revenue': ignored('Final Revenue'),

@@ -8,12 +8,14 @@
  *   GET  /healthz          liveness (open even when a token is required)
  *   GET  /readyz           200 once a model is loaded, else 503
  *   GET  /openapi.json     the OpenAPI document;  GET /docs  the same as an HTML page
+ *   GET  /metrics          Prometheus metrics (prediction-metrics.ts)
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ModelHolder } from '../../application/model-holder.js';
 import { ScoreBatcher } from '../../application/score-lines.js';
 import type { Logger } from '../../ports/logger.js';
+import { createPredictionMetrics, UNMATCHED_ROUTE } from './prediction-metrics.js';
 import { openApiDocument, renderDocsPage } from './prediction-openapi.js';
 import { DEFAULT_MAX_BATCH_LINES, fieldOf, parsePredictionBody, predictionQuerySchema } from './prediction-schemas.js';
 
@@ -35,7 +37,7 @@ export interface AccessLogEntry {
 }
 
 export interface PredictionServerOptions {
-  readonly holder: Pick<ModelHolder, 'state' | 'problem'>;
+  readonly holder: Pick<ModelHolder, 'state' | 'problem' | 'swaps'>;
   readonly logger: Logger;
   /** When set, every route but /healthz needs `Authorization: Bearer <token>`. Never logged. */
   readonly token?: string;
@@ -116,6 +118,11 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
     });
   }
 
+  const metrics = createPredictionMetrics(holder);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   if (options.accessLog) {
     const write = options.accessLog;
     app.addHook('onResponse', async (request, reply) => {
@@ -163,6 +170,7 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
     return reply.code(503).send({ status: 'not ready', model_version: null, reason: holder.problem ?? 'no model loaded yet' });
   });
 
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   app.get('/openapi.json', async () => doc);
   app.get('/docs', async (_request, reply) =>
     reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").type('text/html; charset=utf-8').send(docsPage),
@@ -210,6 +218,7 @@ export function buildPredictionServer(options: PredictionServerOptions): Fastify
     }
     const scores = await batcher.score(state.scorer, state.snapshot, { lines: body.lines, topContributions: query.data.contributions });
     notes.set(request, { lines: body.lines.length, modelVersion: state.model.label });
+    metrics.predictionsServed(body.lines.length, state.model.label);
     return {
       model_version: state.model.label,
       model_as_of: state.artifact.as_of,

@@ -205,9 +205,9 @@ describe('docker/Dockerfile', () => {
   const runs = (ins: readonly DockerInstruction[]): string => ins.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
   const final = df.stages[df.stages.length - 1]!;
 
-  it('is multi-stage: a Node 20 build, a Python venv, the Spark jars, then the runtime', () => {
+  it('is multi-stage: a Node 24 build, a Python venv, the Spark jars, then the runtime', () => {
     expect(df.stages.map((s) => s.name)).toEqual(['node-build', 'python-venv', 'spark-jars', 'runtime']);
-    expect(expandArgs(stage('node-build').from, globals)).toMatch(/^node:20[-.]/);
+    expect(expandArgs(stage('node-build').from, globals)).toMatch(/^node:24[-.]/);
     expect(expandArgs(final.from, globals)).toBe(expandArgs(stage('python-venv').from, globals));
   });
 
@@ -332,7 +332,6 @@ describe('.env.dist', () => {
   it('lists every variable the code reads, and docs/operations.md describes each', () => {
     // Read by the code but deliberately not in .env.dist; docs/operations.md says why.
     const notListed = new Set([
-      'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', // set by the CLI itself
       'AWS_ENDPOINT_URL', // the AWS SDK's alternates of RETURNS_S3_ENDPOINT and AWS_REGION
       'AWS_ENDPOINT_URL_S3',
       'AWS_DEFAULT_REGION',
@@ -364,7 +363,7 @@ describe('.env.dist', () => {
     // A new variable: add it to .env.dist with a placeholder, and describe it in docs/operations.md.
     expect(missing).toEqual([]);
     for (const name of Object.keys(envDist.values)) expect(docs).toContain(`| \`${name}\` |`);
-    for (const name of notListed) if (read_.has(name) && !['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'PATH'].includes(name)) expect(docs).toContain(`\`${name}\``);
+    for (const name of notListed) if (read_.has(name) && name !== 'PATH') expect(docs).toContain(`\`${name}\``);
   });
 });
 
@@ -381,6 +380,18 @@ describe('Makefile', () => {
     expect(recipe('up').prereqs).toContain('image');
     expect(recipe('image').lines.join('\n')).toMatch(/\$\(COMPOSE\) build returns/);
     expect(makefile).toMatch(/^COMPOSE := docker compose -f docker\/compose\.yaml --env-file \.env$/m);
+  });
+
+  it('runs on the Node.js 24 that the image uses, within what package.json engines allows', () => {
+    const version = /^NODE_VERSION := (\d+)\.\d+\.\d+$/m.exec(makefile)?.[1];
+    const dockerNode = argDefaults(parseDockerfile(read('docker/Dockerfile')).globalArgs).get('NODE_IMAGE');
+    expect(version).toBe('24');
+    expect(dockerNode).toMatch(new RegExp(`^node:${version}-`));
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=22');
+    // The fetched binary comes first on PATH for every recipe, npm ci and the tests included.
+    expect(makefile).toMatch(/^export PATH := \$\(CURDIR\)\/\$\(NODE_DIR\)\/bin:\$\(PATH\)$/m);
+    expect(makefile).toMatch(/^\$\(STAMP_NODE\): .*\$\(STAMP_NODE_BIN\)$/m);
   });
 
   it('keeps run and test free of Docker', () => {

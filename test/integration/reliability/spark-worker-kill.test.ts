@@ -8,9 +8,9 @@ import { waitFor } from '../../harness/spawn.js';
 import { startSparkCluster, type SparkTestCluster } from '../../harness/spark-cluster.js';
 
 /**
- * A Spark worker killed in the middle of a job: Spark retries the lost tasks on a new worker and
- * the job completes, or the job fails with a clear one-line error; either way a clean re-run
- * gives the right rows, and no half-written output is left at the target.
+ * A Spark worker killed in the middle of a job: the job completes with the right rows, or fails
+ * with a clear one-line error; either way a clean re-run gives the right rows. Which of the two
+ * happened is printed, not asserted (Spark's task retries are not counted).
  */
 describe('a Spark worker killed mid-job', () => {
   let cluster: SparkTestCluster;

@@ -40,6 +40,21 @@ describe('parsePredictionBody', () => {
     expect(Object.is((r as { lines: { price_reductions: number }[] }).lines[0]!.price_reductions, 0)).toBe(true);
   });
 
+  it('reads a count by the order file\'s rule, sent as a number or as its text', () => {
+    const count = (value: unknown): string | number => {
+      const r = parsePredictionBody({ ...LINE, 'Purchased Item Count': value }, 10);
+      return r.success ? r.lines[0]!.purchased_item_count : r.issues.map((i) => i.message).join('; ');
+    };
+    expect([count(2), count('2'), count(' 3 '), count('+4')]).toEqual([2, 2, 3, 4]);
+    expect(count('0')).toBe('must be at least 1 (a purchase line)');
+    expect(count(0)).toBe('must be at least 1 (a purchase line)');
+    expect(count('1.5')).toBe('"1.5" is not a whole number');
+    expect(count('two')).toBe('"two" is not a whole number');
+    expect(count('3000000000')).toBe('"3000000000" is out of range');
+    expect(count(3e9)).toBe('3000000000 is out of range');
+    expect(count(true)).toBe('expected a whole number >= 1');
+  });
+
   it('accepts ISO dates and ignores outcome columns', () => {
     const r = parsePredictionBody({ lines: [{ ...LINE, Date: '2019-04-14T10:30:00Z', Refunds: -74.17, 'Refunded Item Count': -1, 'Final Quantity': 0 }] }, 10);
     expect(r.success && r.batch && r.lines[0]!.date).toBe('2019-04-14');
@@ -65,7 +80,7 @@ describe('parsePredictionBody', () => {
         'lines[0].Date: "2019-02-29" is not a calendar date',
         'lines[0].Price Reductions: 3 is positive (expected 0 or less)',
         'lines[1].Category: is not a product category (DPR lines are not purchases)',
-        'lines[1].Purchased Item Count: expected a whole number',
+        'lines[1].Purchased Item Count: 1.5 is not a whole number',
         'lines[1].Total Revenue: "ten" is not a number',
         'lines[1]: Unrecognized key: "Size"',
         'lines[2].Date: 1999-01-01 is outside 2000-01-01..9998-12-31',
