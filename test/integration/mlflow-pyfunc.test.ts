@@ -22,13 +22,13 @@ const SOURCE = 'synthetic://?rows=3000&seed=5&start=2018-11-01&end=2019-04-30';
 const CONFIG = { training: { families: ['logistic', 'gbdt'], search: { logistic: { base: {}, grid: {} }, gbdt: { base: { maxRounds: 30 }, grid: {} } }, importance: { repeats: 0 } } };
 const MODEL_URI = 'models:/product-returns@champion';
 const DATE = '2019-04-01';
-const MATURE = "label_mature AND split IN ('train', 'validation', 'test')";
+const MATURE = 'label_mature';
 
 const PYFUNC_SCRIPT = `
 import json, sys
 import mlflow, pandas as pd
 features = pd.read_parquet(sys.argv[1])
-features = features[features.label_mature & features.split.isin(["train", "validation", "test"])]
+features = features[features.label_mature]
 model = mlflow.pyfunc.load_model(sys.argv[2])
 out = model.predict(features[json.loads(sys.argv[3])])
 json.dump({"line_number": features.line_number.tolist(), "p": out["return_probability"].tolist()}, sys.stdout)
@@ -60,9 +60,9 @@ describe('the champion as an MLflow Model (python_function)', () => {
     featuresFile = path.join(cwd, 'data', 'BuildFeatures', `date=${DATE}`, 'features.parquet');
     const trained = path.join(cwd, 'data', 'TrainModel', `date=${DATE}`);
     const { model } = loadModelArtifact(JSON.parse(await readFile(path.join(trained, 'model.json'), 'utf8')), 'model.json');
-    const table = await loadTrainingTable(new DuckDbTableReader(), featuresFile, { lineNumbers: true });
+    const table = await loadTrainingTable(new DuckDbTableReader(), featuresFile);
     const probabilities = model.predictProba(table.x);
-    typescript = new Map([...table.lineNumber!].map((k, i) => [k, probabilities[i]!]));
+    typescript = new Map([...table.lineNumber].map((k, i) => [k, probabilities[i]!]));
 
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
