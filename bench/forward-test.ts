@@ -25,14 +25,14 @@
  * issue's targets and whether each is met.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { parse } from 'csv-parse';
 import { addDays, isIsoDate } from '../src/domain/dates.js';
 import { FEATURE_DEFAULTS } from '../src/domain/features/feature-options.js';
+import { alignPredictions, readTruthWindow, returnsPredictions } from '../src/application/truth-file.js';
 import { evaluate } from '../src/domain/model/metrics.js';
 import { SYNTHETIC_DEFAULTS } from '../src/domain/synthetic/options.js';
 import { GNU_TIME, round, runMeasuredChild, type MeasuredRun } from './prepare-data.js';
@@ -51,74 +51,6 @@ const TARGETS = { aucMargin: 0.005, maxEce: 0.02 } as const;
 
 /** A failure of the set-up, said in one line (no stack). */
 class BenchSetupError extends Error {}
-
-/** One purchase line of the forward window, from the truth file. */
-interface TruthLine {
-  readonly lineNumber: number;
-  readonly itemCode: string;
-  readonly date: string;
-  readonly trueProbability: number;
-  readonly returned: number;
-  readonly censored: boolean;
-  readonly sameRow: boolean;
-}
-
-/** The generator's d/m/yyyy (day and month sometimes zero-padded) as YYYY-MM-DD. */
-function isoFromOrderDate(text: string): string {
-  const [day, month, year] = text.split('/');
-  if (day === undefined || month === undefined || year === undefined) throw new Error(`not a d/m/yyyy date: ${text}`);
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
-}
-
-async function* csvRecords(file: string): AsyncGenerator<Record<string, string>> {
-  yield* createReadStream(file).pipe(parse({ columns: true })) as AsyncIterable<Record<string, string>>;
-}
-
-/** The truth's purchase lines dated from..to, by line number (the truth's `row` counts data rows: line - 1). */
-async function readWindow(truthFile: string, from: string, to: string): Promise<Map<number, TruthLine>> {
-  const window = new Map<number, TruthLine>();
-  for await (const r of csvRecords(truthFile)) {
-    const date = isoFromOrderDate(r.Date!);
-    if (date < from || date > to) continue;
-    const lineNumber = Number(r.row) + 1;
-    window.set(lineNumber, { lineNumber, itemCode: r['Item Code']!, date, trueProbability: Number(r.true_probability), returned: Number(r.returned), censored: r.censored === '1', sameRow: r.same_row === '1' });
-  }
-  return window;
-}
-
-/**
- * The probability of every window line in a predictions file, aligned with `window`'s order; a
- * window line without one, or with two, fails the bench: every model is judged on the same rows.
- * Rows outside the window are ignored (`returns predict` scores the whole file).
- */
-async function alignPredictions(file: string, window: Map<number, TruthLine>, pick: (r: Record<string, string>) => { model: string; p: number } | undefined, models: readonly string[]): Promise<Record<string, Float64Array>> {
-  const index = new Map([...window.keys()].map((line, i) => [line, i]));
-  const aligned = Object.fromEntries(models.map((m) => [m, new Float64Array(window.size).fill(Number.NaN)]));
-  for await (const r of csvRecords(file)) {
-    const i = index.get(Number(r.line_number));
-    const scored = pick(r);
-    if (i === undefined || scored === undefined) continue;
-    const column = aligned[scored.model];
-    if (column === undefined) throw new Error(`${file}: unknown model ${scored.model}`);
-    if (!Number.isNaN(column[i]!)) throw new Error(`${file}: line ${r.line_number} scored twice by ${scored.model}`);
-    column[i] = scored.p;
-  }
-  for (const [model, p] of Object.entries(aligned)) {
-    const missing = p.filter(Number.isNaN).length;
-    if (missing > 0) throw new Error(`${file}: ${missing} of the ${window.size} forward purchase lines have no ${model} prediction`);
-  }
-  return aligned;
-}
-
-/** Our predictions; the Item Code and Date of each window line must be the truth's (the line numbers mean the same lines). */
-function pickOurs(window: Map<number, TruthLine>) {
-  return (r: Record<string, string>) => {
-    const truth = window.get(Number(r.line_number));
-    if (truth === undefined) return undefined;
-    if (r['Item Code'] !== truth.itemCode || r.Date !== truth.date) throw new Error(`line ${r.line_number}: predicted ${r['Item Code']} ${r.Date}, the truth has ${truth.itemCode} ${truth.date}`);
-    return { model: OURS, p: Number(r.return_probability) };
-  };
-}
 
 interface Judged {
   readonly roc_auc: number;
@@ -247,11 +179,11 @@ async function main(): Promise<void> {
     }
 
     console.log(`judging the purchase lines dated ${asOf}..${last} against the truth ...`);
-    const window = await readWindow(file('orders.truth.csv'), asOf, last);
+    const window = await readTruthWindow(file('orders.truth.csv'), asOf, last);
     const lines = [...window.values()];
     const y = Float64Array.from(lines, (l) => l.returned);
     const predictions = {
-      ...(await alignPredictions(file('predictions.returns.csv'), window, pickOurs(window), [OURS])),
+      ...(await alignPredictions(file('predictions.returns.csv'), window, returnsPredictions(file('predictions.returns.csv'), window, OURS), [OURS])),
       ...(withAnchor ? await alignPredictions(file('predictions.anchor.csv'), window, (r) => ({ model: r.model!, p: Number(r.p) }), ANCHOR_MODELS) : {}),
     };
     const scores: Record<string, Judged> = Object.fromEntries(Object.entries(predictions).map(([name, p]) => [name, judge(p, y)]));

@@ -53,11 +53,13 @@ describe('the pipeline with a real MLflow server', () => {
     const params = Object.fromEntries((mlRun!.data.params ?? []).map((p) => [p.key, p.value]));
     expect(params).toMatchObject({ as_of: '2019-04-01', horizon_days: '35', engine: 'duckdb' });
     const metrics = (mlRun!.data.metrics ?? []).map((m) => m.key);
-    expect(metrics).toEqual(expect.arrayContaining(['test.auc', 'test.log_loss', 'validation.log_loss', 'candidate_1.validation_log_loss']));
-    // The boosting candidate's validation loss round by round, as MLflow's metric history.
+    expect(metrics).toEqual(
+      expect.arrayContaining(['out_of_time.auc', 'out_of_time.log_loss', 'fold_1.out_of_time_log_loss', 'refit.rows', 'candidate_1_gbdt.out_of_time_log_loss', 'candidate_1.fold_1.early_stopping_log_loss']),
+    );
+    // The boosting candidate's early-stopping loss on its first fold round by round, as MLflow's metric history.
     const { metrics: history } = await rest<{ metrics: { step: number; value: number }[] }>('GET', '/api/2.0/mlflow/metrics/get-history', {
       run_id: mlRun!.info.run_id,
-      metric_key: 'candidate_1.validation_log_loss',
+      metric_key: 'candidate_1.fold_1.early_stopping_log_loss',
     });
     expect(history.length).toBeGreaterThan(1);
     expect(history.map((h) => h.step).sort((a, b) => a - b)).toEqual(history.map((_, i) => i + 1));

@@ -234,7 +234,7 @@ export const modelResponseSchema = z
     code_version: z.string(),
     estimator: z.object({ family: z.string(), params: z.record(z.string(), z.unknown()) }),
     calibrator: z.object({ method: z.string() }),
-    metrics: z.record(z.string(), z.unknown()).describe("the artifact's validation and test metrics"),
+    metrics: z.record(z.string(), z.unknown()).describe("the artifact's out-of-time metrics (pooled and per backtest fold) and the refit's row count"),
     features: z.array(z.object({ name: z.string(), kind: z.enum(['numeric', 'categorical']), meaning: z.string(), encoding: z.string() })),
     snapshot: z
       .object({ id: z.string(), as_of: z.string().nullable(), global_return_rate: z.number().nullable(), keys: z.record(z.string(), z.number()) })
