@@ -9,6 +9,7 @@ import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type MetricSetJson, type Mode
 import { categoricalColumn, featureMatrix, numericColumn, type FeatureColumn, type FeatureMatrix } from '../domain/model/feature-matrix.js';
 import type { RoundMetrics } from '../domain/model/classifier.js';
 import type { MetricSet } from '../domain/model/metrics.js';
+import { modelFamily } from '../domain/model/registry.js';
 import { backtestAndRefit, type ModelConfigInput, type TrainingOutcome } from '../domain/model/selection.js';
 import { addDays } from '../domain/dates.js';
 import type { Logger } from '../ports/logger.js';
@@ -45,15 +46,6 @@ export interface OutOfTimeRow {
   readonly label: number;
   /** Calibrated by cross-fitting: no row's probability comes from a calibrator fitted on it. */
   readonly return_probability: number;
-}
-
-/** How each family consumes the features, recorded in the artifact. */
-function encodingOf(family: string, params: Record<string, unknown>, kind: 'numeric' | 'categorical'): string {
-  if (family === 'logistic') {
-    if (kind === 'numeric') return 'standardised, missing -> mean with indicator';
-    return params.encoding === 'target' ? 'target-encoded (smoothed, out-of-fold share of returns of the level)' : 'one-hot (rare levels -> other)';
-  }
-  return kind === 'numeric' ? 'quantile bins, missing -> own bin' : 'category bins (rare levels -> other, missing -> own bin)';
 }
 
 /**
@@ -136,7 +128,7 @@ export async function trainModel(req: TrainModelRequest): Promise<TrainedModel> 
     horizon_days: req.horizonDays,
     code_version: req.codeVersion,
     data_fingerprint: { ...req.fingerprint, rows: { refit: outcome.refit.rows, out_of_time: oot.rows.length } },
-    features: FEATURE_CATALOGUE.map((f) => ({ name: f.name, kind: f.kind, meaning: f.meaning, encoding: encodingOf(family, outcome.refit.params, f.kind) })),
+    features: FEATURE_CATALOGUE.map((f) => ({ name: f.name, kind: f.kind, meaning: f.meaning, encoding: modelFamily(family).encoding(outcome.refit.params, f.kind) })),
     estimator: { family, params: outcome.refit.params },
     calibrator: { method: outcome.calibration.method },
     model: outcome.model.toJSON() as unknown as ModelArtifact['model'],

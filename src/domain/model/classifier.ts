@@ -6,9 +6,8 @@
  */
 import type { FeatureColumn, FeatureMatrix, FeatureSpec } from './feature-matrix.js';
 
-export type ClassifierFamily = 'logistic' | 'tree' | 'forest' | 'gbdt';
-
-export const CLASSIFIER_FAMILIES: readonly ClassifierFamily[] = ['logistic', 'tree', 'forest', 'gbdt'];
+/** A family's name; registry.ts holds the families there are. */
+export type ClassifierFamily = string;
 
 /** Figures a family reports after each boosting round / tree (for progress logs). */
 export interface RoundMetrics {

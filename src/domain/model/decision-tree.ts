@@ -17,6 +17,7 @@ import { growTree } from './tree-grower.js';
 import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumScorer, treeToSql, type TreeJson } from './tree-model.js';
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
+import { binnedTreeEncoding, type ModelFamily } from './family.js';
 
 export const treeParamsSchema = z
   .object({
@@ -129,3 +130,12 @@ export class TreeClassifier implements Classifier {
     return this.fitted;
   }
 }
+
+/** The single-tree family (see family.ts); its default search is three depths. */
+export const TREE_FAMILY: ModelFamily = {
+  name: 'tree',
+  defaultSearch: { base: {}, grid: { maxDepth: [4, 6, 8] } },
+  create: (params) => new TreeClassifier(params),
+  fromJSON: (json) => TreeClassifier.fromJSON(json),
+  encoding: binnedTreeEncoding,
+};

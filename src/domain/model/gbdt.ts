@@ -19,6 +19,7 @@ import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumSc
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
+import { binnedTreeEncoding, type ModelFamily } from './family.js';
 
 export const gbdtParamsSchema = z
   .object({
@@ -238,3 +239,16 @@ export class GbdtClassifier implements Classifier {
     return this.fitted;
   }
 }
+
+/** The boosting family (see family.ts): it stops early, and a refit keeps the rounds the folds chose. */
+export const GBDT_FAMILY: ModelFamily = {
+  name: 'gbdt',
+  defaultSearch: { base: {}, grid: {} },
+  earlyStopping: {
+    roundsKept: (classifier) => (classifier as GbdtClassifier).rounds,
+    withRounds: (params, rounds) => ({ ...params, maxRounds: rounds }),
+  },
+  create: (params) => new GbdtClassifier(params),
+  fromJSON: (json) => GbdtClassifier.fromJSON(json),
+  encoding: binnedTreeEncoding,
+};

@@ -1,6 +1,7 @@
 /** The model core's public surface: what the TrainModel task and the scorers use. */
-export { type Classifier, type ClassifierFamily, type ClassifierJson, type FitOptions, type RoundMetrics, CLASSIFIER_FAMILIES, ClassifierError } from './classifier.js';
-export { classifierFromJSON, classifierParams, createClassifier } from './registry.js';
+export { type Classifier, type ClassifierFamily, type ClassifierJson, type FitOptions, type RoundMetrics, ClassifierError } from './classifier.js';
+export { type EarlyStopping, type FamilySearch, type ModelFamily } from './family.js';
+export { CLASSIFIER_FAMILIES, MODEL_FAMILIES, classifierFromJSON, classifierParams, createClassifier, modelFamily } from './registry.js';
 export { CalibratedModel, MODEL_FORMAT, type CalibratedModelJson } from './calibrated-model.js';
 export { type Calibrator, type CalibrationMethod, type CalibratorJson, CALIBRATION_METHODS, calibratorFromJSON, chooseCalibrator, fitCalibrator } from './calibration.js';
 export {
@@ -27,7 +28,6 @@ export {
   type ModelConfigInput,
   type TrainingHooks,
   type TrainingOutcome,
-  DEFAULT_SEARCH,
   backtestAndRefit,
   candidateSpecs,
   expandGrid,

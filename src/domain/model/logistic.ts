@@ -27,6 +27,7 @@ import { LogisticDesign, type DesignColumn } from './logistic-design.js';
 import { sigmoid, sqlNumber, sqlSigmoid, sqlString } from './sql.js';
 import { classWeightSchema, rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
+import type { ModelFamily } from './family.js';
 
 export const logisticParamsSchema = z
   .object({
@@ -366,3 +367,15 @@ function levelCase(col: string, levels: readonly string[], values: readonly numb
   const inner = levels.length === 0 ? sqlNumber(other) : `CASE ${col} ${whens} ELSE ${sqlNumber(other)} END`;
   return `CASE WHEN ${col} IS NULL THEN ${sqlNumber(missing)} ELSE ${inner} END`;
 }
+
+/** The logistic family (see family.ts); its default search is two strengths of the L2 penalty. */
+export const LOGISTIC_FAMILY: ModelFamily = {
+  name: 'logistic',
+  defaultSearch: { base: {}, grid: { l2: [1e-4, 1e-3] } },
+  create: (params) => new LogisticClassifier(params),
+  fromJSON: (json) => LogisticClassifier.fromJSON(json),
+  encoding: (params, kind) => {
+    if (kind === 'numeric') return 'standardised, missing -> mean with indicator';
+    return params.encoding === 'target' ? 'target-encoded (smoothed, out-of-fold share of returns of the level)' : 'one-hot (rare levels -> other)';
+  },
+};

@@ -19,6 +19,7 @@ import { checkTreeJson, CompiledTrees, treeFromBinned, treeJsonSchema, treeSumSc
 import { sharedTreeParams } from './tree-params.js';
 import { rowWeights } from './weights.js';
 import { Rng } from '../synthetic/prng.js';
+import { binnedTreeEncoding, type ModelFamily } from './family.js';
 
 export const forestParamsSchema = z
   .object({
@@ -130,3 +131,12 @@ export class ForestClassifier implements Classifier {
     return this.fitted;
   }
 }
+
+/** The random-forest family (see family.ts). */
+export const FOREST_FAMILY: ModelFamily = {
+  name: 'forest',
+  defaultSearch: { base: {}, grid: {} },
+  create: (params) => new ForestClassifier(params),
+  fromJSON: (json) => ForestClassifier.fromJSON(json),
+  encoding: binnedTreeEncoding,
+};

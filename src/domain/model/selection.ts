@@ -13,11 +13,11 @@ import { z } from 'zod';
 import { backtestConfigSchema, backtestFolds, NotEnoughHistoryError, BACKTEST_DEFAULTS, type BacktestFold } from './backtest.js';
 import { CalibratedModel } from './calibrated-model.js';
 import { CALIBRATION_METHODS, chooseCalibrator, type CalibrationMethod } from './calibration.js';
-import { CLASSIFIER_FAMILIES, type Classifier, type ClassifierFamily, type RoundMetrics } from './classifier.js';
+import type { Classifier, ClassifierFamily, RoundMetrics } from './classifier.js';
 import { subsetRows, type FeatureMatrix } from './feature-matrix.js';
 import { permutationImportance, type FeatureImportance } from './importance.js';
 import { evaluate, logLoss, rocAuc, type MetricSet } from './metrics.js';
-import { classifierParams, createClassifier, stopsEarly } from './registry.js';
+import { classifierParams, CLASSIFIER_FAMILIES, createClassifier, modelFamily } from './registry.js';
 import { sampleWithoutReplacement } from './sampling.js';
 import { Rng } from '../synthetic/prng.js';
 
@@ -32,25 +32,16 @@ const familySearchSchema = z
   })
   .strict();
 
-export const DEFAULT_SEARCH: Record<ClassifierFamily, { base: Record<string, unknown>; grid: Record<string, unknown[]> }> = {
-  logistic: { base: {}, grid: { l2: [1e-4, 1e-3] } },
-  tree: { base: {}, grid: { maxDepth: [4, 6, 8] } },
-  forest: { base: {}, grid: {} },
-  gbdt: { base: {}, grid: {} },
-};
-
 /** The families searched when the config names none: the two that win on order data (bench/forward-test.ts). */
 export const DEFAULT_FAMILIES: readonly ClassifierFamily[] = ['logistic', 'gbdt'];
 
 export const modelConfigSchema = z
   .object({
-    families: z.array(z.enum(CLASSIFIER_FAMILIES as [ClassifierFamily, ...ClassifierFamily[]])).min(1).default([...DEFAULT_FAMILIES]),
+    families: z.array(z.enum(CLASSIFIER_FAMILIES)).min(1).default([...DEFAULT_FAMILIES]),
     /** Seed given to every candidate that does not set its own. */
     seed: z.number().int().default(0),
-    search: z
-      .object({ logistic: familySearchSchema.optional(), tree: familySearchSchema.optional(), forest: familySearchSchema.optional(), gbdt: familySearchSchema.optional() })
-      .strict()
-      .default({}),
+    /** Per family, the search that replaces its default (family.ts). */
+    search: z.partialRecord(z.enum(CLASSIFIER_FAMILIES), familySearchSchema).default({}),
     calibration: z
       .object({
         methods: z.array(z.enum(CALIBRATION_METHODS)).min(1).default([...CALIBRATION_METHODS]),
@@ -78,7 +69,7 @@ export interface CandidateSpec {
 }
 
 /** Every combination of `grid` values over `base`, the first parameter varying slowest. */
-export function expandGrid(base: Record<string, unknown>, grid: Record<string, unknown[]>): Record<string, unknown>[] {
+export function expandGrid(base: Readonly<Record<string, unknown>>, grid: Readonly<Record<string, readonly unknown[]>>): Record<string, unknown>[] {
   let out: Record<string, unknown>[] = [{ ...base }];
   for (const [name, values] of Object.entries(grid)) out = out.flatMap((params) => values.map((v) => ({ ...params, [name]: v })));
   return out;
@@ -87,7 +78,7 @@ export function expandGrid(base: Record<string, unknown>, grid: Record<string, u
 /** The candidates the config asks for, in family order; the config's seed fills in `seed`. */
 export function candidateSpecs(config: ModelConfig): CandidateSpec[] {
   return config.families.flatMap((family) => {
-    const search = config.search[family] ?? DEFAULT_SEARCH[family];
+    const search = config.search[family] ?? modelFamily(family).defaultSearch;
     return expandGrid({ seed: config.seed, ...search.base }, search.grid).map((params) => ({ family, params }));
   });
 }
@@ -195,7 +186,7 @@ function sampleRows(x: FeatureMatrix, y: Uint8Array, count: number, seed: number
 
 /** Rounds a boosted model kept, or null for the families that do not stop early. */
 function keptRounds(classifier: Classifier): number | null {
-  return stopsEarly(classifier.family) ? (classifier as unknown as { rounds: number }).rounds : null;
+  return modelFamily(classifier.family).earlyStopping?.roundsKept(classifier) ?? null;
 }
 
 /**
@@ -229,7 +220,7 @@ function foldData(data: MatureRows, spec: BacktestFold): FoldData {
 /** Fits one candidate on one fold: families that stop early stop on the fold's most recent training days. */
 function fitOnFold(spec: CandidateSpec, fold: FoldData, onRound?: (round: number, m: RoundMetrics) => void): Classifier {
   const classifier = createClassifier(spec.family, spec.params);
-  const early = stopsEarly(spec.family) && fold.stop.x.rows > 0;
+  const early = modelFamily(spec.family).earlyStopping !== undefined && fold.stop.x.rows > 0;
   const on = early ? fold.fit : fold.all;
   classifier.fit(on.x, on.y, { ...(early ? { validation: fold.stop } : {}), ...(onRound === undefined ? {} : { onRound }) });
   return classifier;
@@ -321,7 +312,8 @@ export function backtestAndRefit(data: MatureRows, configInput: ModelConfigInput
     gridSize: config.calibration.gridSize,
   });
 
-  const refitParams = stopsEarly(winner.family) && rounds[w]!.length > 0 ? { ...winner.params, maxRounds: refitRounds(rounds[w]!, data.x.rows) } : winner.params;
+  const stopping = modelFamily(winner.family).earlyStopping;
+  const refitParams = stopping !== undefined && rounds[w]!.length > 0 ? stopping.withRounds(winner.params, refitRounds(rounds[w]!, data.x.rows)) : winner.params;
   const refitted = createClassifier(winner.family, refitParams);
   refitted.fit(data.x, data.y);
   const positives = positivesOf(data.y);
