@@ -166,5 +166,3 @@ export const FEATURE_LABEL_COLUMNS = ['label', 'label_mature', 'split'] as const
 export const FEATURE_OUTPUT_COLUMNS: readonly string[] = [...FEATURE_KEY_COLUMNS, ...FEATURE_LABEL_COLUMNS, ...FEATURE_NAMES];
 
 export type SplitName = 'train' | 'validation' | 'test' | 'unlabelled';
-
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test', 'unlabelled'];

@@ -51,8 +51,6 @@ export const featureSettingsSchema = z
   })
   .strict();
 
-export type FeatureSettings = z.infer<typeof featureSettingsSchema>;
-
 export class FeatureOptionsError extends Error {
   constructor(message: string) {
     super(message);

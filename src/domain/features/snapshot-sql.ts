@@ -27,9 +27,6 @@ import { renderSteps, type SqlStep } from './sql-steps.js';
 
 export const SNAPSHOT_TABLE = 'history_snapshot';
 export const SNAPSHOT_ORDER_BY = 'entity, key';
-export const SNAPSHOT_COLUMNS = ['entity', 'key', 'prior_purchases', 'prior_returns', 'return_rate', 'last_purchase_day', 'first_order_day', 'as_of'] as const;
-
-export type SnapshotEntity = RateKey | 'all';
 
 function totalsSteps(): SqlStep[] {
   return [

@@ -25,10 +25,6 @@ export function civilDateOf(dayNumber: number): CivilDate {
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), weekday: d.getUTCDay() };
 }
 
-export function isoDateOf(dayNumber: number): string {
-  return new Date(dayNumber * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
 /**
  * Formats day numbers the way the Kaggle file writes dates, remembering the strings of the days
  * it has seen. It only ever sees the period plus the return window, so it stays small.
