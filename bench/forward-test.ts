@@ -32,7 +32,7 @@ import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { addDays, isIsoDate } from '../src/domain/dates.js';
 import { FEATURE_DEFAULTS } from '../src/domain/features/feature-options.js';
-import { alignPredictions, readTruthWindow, returnsPredictions } from '../src/application/truth-file.js';
+import { alignPredictions, readTruthWindow, returnsPredictions } from '../test/harness/truth-file.js';
 import { evaluate } from '../src/domain/model/metrics.js';
 import { SYNTHETIC_DEFAULTS } from '../src/domain/synthetic/options.js';
 import { GNU_TIME, round, runMeasuredChild, type MeasuredRun } from './prepare-data.js';

@@ -81,7 +81,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const taskFrom = (name: string, opts: CommonOpts, date?: string): AnyTask =>
     buildTask(findTaskClass(name), { ...(date ?? opts.date ? { date: date ?? dateOption('--date', opts.date)! } : {}), ...(opts.source !== undefined ? { source: opts.source } : {}), ...(opts.engine !== undefined ? { engine: opts.engine } : {}), ...(opts.param ? { param: opts.param } : {}) }, today());
 
-  const report = (rt: Runtime, summary: RunSummary, json: boolean | undefined): void => {
+  const report = (summary: RunSummary, json: boolean | undefined): void => {
     if (json) {
       io.stderr.write(`${formatSummary(summary)}\n`);
       write(JSON.stringify(summaryJson(summary)));
@@ -89,7 +89,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       write(formatSummary(summary));
     }
     setExit(summary.status === 'success' ? ExitCode.success : summary.lockHeld.length > 0 && summary.failed.length === 0 ? ExitCode.lockHeld : ExitCode.taskFailed);
-    void rt;
   };
 
   withCommon(program.command('run').argument('<task>', 'task to make complete, with everything it requires').description('run a task and whatever it requires that is not complete'))
@@ -103,7 +102,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       try {
         await checkSourcesUnchanged(rt, [task], opts.force ?? []);
         const summary = await rt.scheduler({ workers: rt.config.workers, ...(opts.force ? { force: opts.force } : {}), lockWait: opts.wait }).run([task]);
-        report(rt, summary, opts.json);
+        report(summary, opts.json);
       } finally {
         await rt.store.close();
       }
@@ -123,7 +122,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const rt = await runtime(opts);
       try {
         await checkSourcesUnchanged(rt, tasks, []);
-        report(rt, await rt.scheduler({ workers: rt.config.workers }).run(tasks), opts.json);
+        report(await rt.scheduler({ workers: rt.config.workers }).run(tasks), opts.json);
       } finally {
         await rt.store.close();
       }

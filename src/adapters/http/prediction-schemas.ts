@@ -133,7 +133,6 @@ export const purchaseLineSchema = z
     },
   });
 
-export type PurchaseLineInput = z.input<typeof purchaseLineSchema>;
 
 /** The typed line the scorer reads. */
 export function scoringLineOf(line: z.output<typeof purchaseLineSchema>): ScoringLine {

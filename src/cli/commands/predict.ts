@@ -3,7 +3,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CHAMPION, MODEL_KEY_TAG } from '../../application/champion.js';
-import { predictFile } from '../../application/predict-file.js';
+import { predictFile, PREDICTION_COLUMNS } from '../../application/predict-file.js';
 import { DuckDbEngine } from '../../adapters/engine/duckdb-engine.js';
 import { DuckDbTableReader } from '../../adapters/engine/duckdb-table-reader.js';
 import { LocalScratchFolder } from '../../adapters/storage/local-scratch-folder.js';
@@ -22,7 +22,7 @@ export function registerPredict(program: Command, io: CliIo, setExit: (code: num
     .description('score every purchase line of an order file (Kaggle format) with a model')
     .requiredOption('--model <URI>', "model.json as a path, file:// or s3:// URI, or 'champion' (the registry's champion)")
     .requiredOption('--input <ORDERS.csv>', 'order lines; their own history gives the point-in-time features')
-    .requiredOption('--output <PREDICTIONS.csv>', 'Buyer ID, Transaction ID, Item Code, Date, return_probability')
+    .requiredOption('--output <PREDICTIONS.csv>', `one row per purchase line: ${PREDICTION_COLUMNS.join(', ')} (line_number counts the header as line 1)`)
     .option('--store <URI>', 'checkpoint store (for --model champion)')
     .option('--config <FILE>', 'JSON configuration file')
     .action(async (opts: { model: string; input: string; output: string; store?: string; config?: string }) => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { alignPredictions, readTruthWindow, returnsPredictions } from '../../../src/application/truth-file.js';
+import { alignPredictions, readTruthWindow, returnsPredictions } from '../../harness/truth-file.js';
 import { addDays } from '../../../src/domain/dates.js';
 import { evaluate, type MetricSet } from '../../../src/domain/model/metrics.js';
 import { cli } from '../../harness/cli.js';

@@ -6,9 +6,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { parseDayMonthYear } from '../domain/orders/field-parsers.js';
-import { PREDICTION_COLUMNS } from './predict-file.js';
-import { TRUTH_COLUMNS } from './generate-orders.js';
+import { parseDayMonthYear } from '../../src/domain/orders/field-parsers.js';
+import { PREDICTION_COLUMNS } from '../../src/application/predict-file.js';
+import { TRUTH_COLUMNS } from '../../src/application/generate-orders.js';
 
 /** One purchase line of the window, from the truth file. */
 export interface TruthLine {
